@@ -1,0 +1,36 @@
+#include "core/lab/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <system_error>
+
+namespace ovl::lab {
+
+Journal::Journal(const std::filesystem::path& path)
+    : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)), path_(path) {
+  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "opening journal " + path.string());
+}
+
+Journal::~Journal() { ::close(fd_); }
+
+void Journal::record(const std::string& kind, const std::string& rest) {
+  std::string line = kind + (rest.empty() ? "" : " " + rest) + "\n";
+  if (::write(fd_, line.data(), line.size()) != ssize_t(line.size()) || ::fdatasync(fd_) != 0)
+    throw std::system_error(errno, std::generic_category(), "writing journal " + path_.string());
+}
+
+std::vector<JournalEntry> Journal::read(const std::filesystem::path& path) {
+  std::vector<JournalEntry> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto space = line.find(' ');
+    out.push_back({line.substr(0, space), space == std::string::npos ? "" : line.substr(space + 1)});
+  }
+  return out;
+}
+
+}  // namespace ovl::lab

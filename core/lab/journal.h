@@ -1,0 +1,40 @@
+// The lab journal: an append-only record of everything a lab creates, written
+// *before* each object is made, so that teardown after a crash at any point
+// knows every object that may exist, and touches nothing else.
+//
+//   netns ovl-two-node-node1          a namespace (deleting it removes its links)
+//   step ip -n ... addr add ...       an object inside a namespace (for humans)
+//   proc 4242 123456 overlayd node1   a process: pid, start time, role
+//   up                                the lab finished building
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ovl::lab {
+
+struct JournalEntry {
+  std::string kind;  // "netns", "step", "proc", "up", ...
+  std::string rest;  // the rest of the line
+};
+
+class Journal {
+ public:
+  // Opens (creating if needed) for appending.
+  explicit Journal(const std::filesystem::path& path);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Appends and syncs one line.
+  void record(const std::string& kind, const std::string& rest = "");
+
+  static std::vector<JournalEntry> read(const std::filesystem::path& path);
+
+ private:
+  int fd_;
+  std::filesystem::path path_;
+};
+
+}  // namespace ovl::lab

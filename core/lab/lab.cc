@@ -1,0 +1,126 @@
+#include "core/lab/lab.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "core/lab/executor.h"
+#include "core/lab/journal.h"
+#include "core/linux/file_lock.h"
+#include "core/scenario/names.h"
+#include "core/scenario/plan.h"
+#include "core/scenario/validate.h"
+
+namespace ovl::lab {
+namespace fs = std::filesystem;
+namespace {
+
+// Every namespace the lab will create must be free: a lab never adopts or
+// deletes a namespace it did not make.
+void check_names_free(const scenario::Scenario& s, const std::string& lab, NetworkOps& net) {
+  std::vector<std::string> names{scenario::fabric_netns_name(lab)};
+  for (const auto& host : s.host_names()) names.push_back(scenario::netns_name(lab, host));
+  for (const auto& ns : names)
+    if (net.netns_exists(ns))
+      throw std::runtime_error("namespace " + ns + " already exists but lab '" + lab +
+                               "' has no record of it; remove it by hand if it is a leftover "
+                               "(ip netns del " + ns + ")");
+}
+
+void build(const UpRequest& r, const LabDir& dir, NetworkOps& net) {
+  const auto& s = *r.scenario;
+  Journal journal(dir.journal());
+  journal.record("lab", r.lab);
+  Executor executor(net, journal, dir.path, s.file, r.cancel);
+  executor.apply(scenario::plan_underlay(s, r.lab));
+  auto leases = scenario::predict_leases(s);
+  for (const auto& node : s.nodes) executor.apply(scenario::plan_node(s, r.lab, node, leases.at(node.name)));
+  journal.record("up");
+}
+
+void teardown(const LabDir& dir, NetworkOps& net) {
+  auto entries = Journal::read(dir.journal());
+  std::vector<std::string> failures;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->kind != "netns") continue;
+    try {
+      net.delete_netns(it->rest);
+    } catch (const std::exception& e) {
+      failures.push_back(e.what());
+    }
+  }
+  if (!failures.empty())
+    throw std::runtime_error("teardown left objects behind: " + failures.front() +
+                             " (the journal is kept in " + dir.path.string() + ")");
+  fs::remove_all(dir.path);
+}
+
+}  // namespace
+
+void up(const UpRequest& r, NetworkOps& net) {
+  LabDir dir{r.root / r.lab};
+  bool fresh = fs::create_directories(dir.path);
+  os::FileLock lock(dir.lock(), false);
+  if (fs::exists(dir.journal()))
+    throw std::runtime_error("lab '" + r.lab + "' is already up (or a previous run stopped "
+                             "half-way); run `overlaylab down " + r.lab + "` first");
+  try {
+    check_names_free(*r.scenario, r.lab, net);
+  } catch (...) {
+    if (fresh) fs::remove_all(dir.path);
+    throw;
+  }
+  std::ofstream(dir.scenario(), std::ios::binary) << r.scenario_text;
+  try {
+    build(r, dir, net);
+  } catch (...) {
+    try {
+      teardown(dir, net);
+    } catch (const std::exception&) {
+      // The original failure matters more; the journal keeps what is left.
+    }
+    throw;
+  }
+}
+
+bool down(const std::string& lab, NetworkOps& net, const fs::path& root) {
+  LabDir dir{root / lab};
+  if (!fs::exists(dir.path)) return false;
+  {
+    os::FileLock lock(dir.lock(), true);
+    teardown(dir, net);
+  }
+  // Leave /run as it was when no lab is left.
+  std::error_code ignored;
+  fs::remove(root, ignored);
+  return true;
+}
+
+std::vector<LabSummary> list(const fs::path& root) {
+  std::vector<LabSummary> out;
+  if (!fs::exists(root)) return out;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (!entry.is_directory()) continue;
+    LabSummary summary{entry.path().filename().string()};
+    for (const auto& e : Journal::read(LabDir{entry.path()}.journal())) {
+      summary.namespaces += e.kind == "netns";
+      summary.complete = summary.complete || e.kind == "up";
+    }
+    out.push_back(summary);
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+RunningLab open_lab(const std::string& lab, const fs::path& root) {
+  LabDir dir{root / lab};
+  if (!fs::exists(dir.scenario()))
+    throw std::runtime_error("there is no lab '" + lab + "' (see `overlaylab list`)");
+  std::ifstream in(dir.scenario(), std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto loaded = scenario::load_text(text, dir.scenario().string());
+  if (!loaded.ok()) throw std::runtime_error("lab '" + lab + "' has an unreadable scenario:\n" + loaded.diags.format());
+  return RunningLab{lab, dir, std::move(loaded.scenario)};
+}
+
+}  // namespace ovl::lab

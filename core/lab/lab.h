@@ -1,0 +1,63 @@
+// A lab's life: build it from a scenario (journaled, rolled back on failure
+// or Ctrl-C), list it, and tear it down from its journal, even after a crash.
+//
+// State lives in <root>/<lab>/ (root is /run/overlaylab):
+//   journal        what was created, in order (journal.h)
+//   scenario.xml   the scenario the lab was built from
+//   lock           held while the lab is being changed
+//   nodes/<node>/  each node's filesystem (run/flannel/subnet.env, var/lib/cni/...)
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lab/network_ops.h"
+#include "core/scenario/model.h"
+
+namespace ovl::lab {
+
+inline constexpr const char* kDefaultStateRoot = "/run/overlaylab";
+
+struct LabDir {
+  std::filesystem::path path;  // <root>/<lab>
+  std::filesystem::path journal() const { return path / "journal"; }
+  std::filesystem::path scenario() const { return path / "scenario.xml"; }
+  std::filesystem::path lock() const { return path / "lock"; }
+  std::filesystem::path node(const std::string& node) const { return path / "nodes" / node; }
+};
+
+struct UpRequest {
+  const scenario::Scenario* scenario;
+  std::string scenario_text;  // saved beside the journal for later verbs
+  std::string lab;            // the lab name (scenario name unless overridden)
+  std::filesystem::path root = kDefaultStateRoot;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Throws std::runtime_error (after rolling back) when the lab cannot be built.
+void up(const UpRequest& request, NetworkOps& net);
+
+// Removes everything the journal lists. Returns false when no such lab exists.
+bool down(const std::string& lab, NetworkOps& net,
+          const std::filesystem::path& root = kDefaultStateRoot);
+
+struct LabSummary {
+  std::string name;
+  bool complete = false;  // the journal says the lab finished building
+  size_t namespaces = 0;
+};
+std::vector<LabSummary> list(const std::filesystem::path& root = kDefaultStateRoot);
+
+// The scenario a running lab was built from (for exec, ping, status...).
+// Throws when there is no such lab.
+struct RunningLab {
+  std::string name;
+  LabDir dir;
+  scenario::Scenario scenario;
+};
+RunningLab open_lab(const std::string& lab, const std::filesystem::path& root = kDefaultStateRoot);
+
+}  // namespace ovl::lab

@@ -1,0 +1,32 @@
+// NetworkOps on the real kernel: named namespaces and libnl.
+#pragma once
+
+#include <map>
+#include <memory>
+
+#include "core/lab/network_ops.h"
+#include "core/linux/fd.h"
+#include "core/linux/rtnl.h"
+
+namespace ovl::os {
+
+class LinuxNetworkOps : public lab::NetworkOps {
+ public:
+  bool netns_exists(const std::string& ns) override;
+  void apply(const scenario::Op& op) override;
+  void delete_netns(const std::string& ns) override;
+
+  // The namespace's fd and netlink socket, opened once and kept.
+  int netns_fd(const std::string& ns);
+  Rtnl& rtnl(const std::string& ns);
+
+ private:
+  struct Handle {
+    Fd fd;
+    std::unique_ptr<Rtnl> rtnl;
+  };
+  Handle& handle(const std::string& ns);
+  std::map<std::string, Handle> handles_;
+};
+
+}  // namespace ovl::os

@@ -1,0 +1,37 @@
+// The range of subnets Flannel leases out of its network (pkg/subnet/config.go):
+// SubnetMin is the second subnet (the first would give flannel0 the network
+// address), SubnetMax the last.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/net/ipv4.h"
+
+namespace ovl::net {
+
+struct SubnetRange {
+  Cidr network;
+  int subnet_len = 24;
+
+  uint32_t subnet_size() const { return uint32_t(1) << (32 - subnet_len); }
+  Ipv4 min() const { return network.network() + subnet_size(); }
+  Ipv4 max() const { return Ipv4(network.broadcast().value() - subnet_size() + 1); }
+  uint64_t count() const { return (uint64_t(max().value()) - min().value()) / subnet_size() + 1; }
+  // Every leasable subnet, SubnetMin upward.
+  std::vector<Cidr> all() const;
+  bool leasable(const Cidr& subnet) const {
+    return subnet.len() == subnet_len && network.contains(subnet) && !subnet.has_host_bits();
+  }
+};
+
+}  // namespace ovl::net
+
+namespace ovl::net {
+
+// Free subnets of range from SubnetMin upward, skipping any that overlap
+// taken; at most limit of them (Flannel picks at random among the first 100).
+std::vector<Cidr> free_subnets(const SubnetRange& range, const std::vector<Cidr>& taken,
+                               size_t limit = 100);
+
+}  // namespace ovl::net

@@ -1,0 +1,80 @@
+// The build plan: a scenario turned into an ordered list of kernel objects.
+// Plain data: `overlaylab plan` prints it as the ip/bridge/sysctl commands a
+// student could type, and the executor (core/lab) applies it through netlink.
+//
+// A lab is built in two stages, as a real cluster is:
+//   underlay  the fabric (one bridge per segment), routers, and every node's
+//             namespace and underlay interface;
+//   node      after the node's overlayd has leased a subnet and written
+//             subnet.env: the bridge with FLANNEL_SUBNET and FLANNEL_MTU (what
+//             `dockerd --bip --mtu` does) and the containers.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/net/ipv4.h"
+#include "core/scenario/model.h"
+
+namespace ovl::scenario {
+
+struct CreateNetns { std::string ns; };
+struct CreateBridge { std::string ns, name; int mtu; };
+// name in ns, peer_name in peer_ns, both with mtu.
+struct CreateVeth { std::string ns, name, peer_ns, peer_name; int mtu; };
+struct SetMaster { std::string ns, link, master; };
+struct AddAddress { std::string ns, link; net::Cidr address; };
+struct LinkUp { std::string ns, link; };
+// dst 0.0.0.0/0 is the default route; without via it is a device route.
+struct AddRoute { std::string ns; net::Cidr dst; std::optional<net::Ipv4> via; std::string dev; };
+struct SetSysctl { std::string ns, key, value; };
+// A file of a node's simulated filesystem, relative to the lab state directory.
+struct WriteFile { std::string path, content; };
+
+using Op = std::variant<CreateNetns, CreateBridge, CreateVeth, SetMaster, AddAddress, LinkUp,
+                        AddRoute, SetSysctl, WriteFile>;
+
+struct Step {
+  Op op;
+  std::string host;  // the host the object belongs to; "fabric" for the underlay
+  Pos pos;           // the scenario element that asked for it
+};
+
+struct Plan {
+  std::vector<Step> steps;
+};
+
+// What a node's runtime reads from subnet.env.
+struct NodeLease {
+  net::Cidr subnet;  // the lease, e.g. 100.96.1.0/24
+  int mtu;           // FLANNEL_MTU
+};
+
+// lab is the lab name (the scenario's, unless overridden).
+Plan plan_underlay(const Scenario& s, const std::string& lab);
+// Throws std::runtime_error when the lease cannot hold the node's containers.
+Plan plan_node(const Scenario& s, const std::string& lab, const Node& node, const NodeLease& lease);
+
+// The overlay's device MTU for a backend: underlay MTU less the encapsulation
+// (udp 28 = IPv4 + UDP, vxlan 50 = IPv4 + UDP + VXLAN + inner Ethernet).
+int overlay_mtu(Backend backend, int underlay_mtu);
+
+// Where a node's files live, relative to the lab state directory.
+std::string node_dir(const std::string& node);  // "nodes/<node>"
+
+// The shell command that creates the same object by hand.
+std::string to_command(const Op& op);
+
+// Leases as overlayd would take them from an empty store: the pinned subnet,
+// else the first free one from SubnetMin (Flannel picks at random among the
+// free ones, so a live lab may differ). MTU as the node's overlayd computes it.
+std::map<std::string, NodeLease> predict_leases(const Scenario& s);
+
+// The whole build as a commented shell script, stage by stage.
+std::string plan_document(const Scenario& s, const std::string& lab,
+                          const std::map<std::string, NodeLease>& leases);
+
+}  // namespace ovl::scenario

@@ -1,0 +1,21 @@
+// Semantic checks on a parsed scenario, before anything is created: names and
+// references, address plans, and the Flannel rules the lab will meet later.
+#pragma once
+
+#include "core/scenario/diagnostics.h"
+#include "core/scenario/model.h"
+
+namespace ovl::scenario {
+
+void validate(const Scenario& s, Diagnostics& diags);
+
+// Reads, parses and validates a file: the front end every verb shares.
+// Returns false (with diags holding the reasons) when the file cannot be used.
+struct Loaded {
+  Scenario scenario;
+  Diagnostics diags;
+  bool ok() const { return !diags.has_errors(); }
+};
+Loaded load_text(std::string_view text, const std::string& file);
+
+}  // namespace ovl::scenario

@@ -1,0 +1,54 @@
+// Shared plumbing for overlaylab's verbs: option parsing with --help, loading
+// a scenario with compiler-style messages, and the exit codes.
+#pragma once
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/scenario/validate.h"
+
+namespace ovl::cli {
+
+namespace po = boost::program_options;
+
+// Exit codes: 0 success, 1 the lab or a probe failed, 2 bad input or usage.
+inline constexpr int kOk = 0, kFailed = 1, kBadInput = 2;
+
+// A mistake in how the verb was called: printed with a pointer to --help.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A scenario that does not validate: its diagnostics were printed already.
+struct BadScenario : std::runtime_error {
+  BadScenario() : std::runtime_error("invalid scenario") {}
+};
+
+struct Args {
+  po::variables_map vm;
+  bool help = false;
+};
+
+// Parses args against options; positional names bind in order (a name ending
+// in '?' is optional, and is stored without the '?'). On --help,
+// prints usage and options and sets help.
+Args parse(const std::vector<std::string>& args, const std::string& usage,
+           const po::options_description& options, const std::vector<std::string>& positional);
+
+// Reads and validates a scenario file, printing warnings and errors to
+// stderr. Throws BadScenario when it has errors.
+scenario::Loaded load_scenario(const std::string& path);
+
+// Set by SIGINT/SIGTERM/SIGHUP while a verb that builds things runs.
+extern std::atomic<bool> g_interrupted;
+void install_interrupt_handlers();
+
+void require_root(const std::string& verb);
+
+// Where lab state lives: $OVERLAYLAB_STATE_DIR, else /run/overlaylab.
+std::string state_root();
+
+}  // namespace ovl::cli

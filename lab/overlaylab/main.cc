@@ -1,0 +1,57 @@
+// overlaylab: build container overlay labs from XML scenarios and watch
+// packets cross them. This file only dispatches; verbs live beside it and the
+// work is done in core/.
+#include <cstring>
+#include <iostream>
+
+#include "lab/overlaylab/cli.h"
+#include "lab/overlaylab/verbs.h"
+
+namespace {
+
+struct Verb {
+  const char* name;
+  const char* summary;
+  int (*run)(const ovl::cli::VerbArgs&);
+};
+
+const Verb kVerbs[] = {
+    {"validate", "check a scenario file and report every problem", ovl::cli::verb_validate},
+    {"plan", "print the commands that would build a scenario's lab", ovl::cli::verb_plan},
+    {"up", "build a lab from a scenario and leave it running", ovl::cli::verb_up},
+    {"down", "tear down a lab (or --all), leaving nothing behind", ovl::cli::verb_down},
+    {"list", "list the labs on this machine", ovl::cli::verb_list},
+    {"exec", "run a command inside a lab host: exec LAB HOST -- CMD...", ovl::cli::verb_exec},
+    {"ping", "send ICMP echo between two lab hosts: ping LAB FROM TO", ovl::cli::verb_ping},
+};
+
+void usage(std::ostream& out) {
+  out << "usage: overlaylab VERB [options]   (overlaylab VERB --help for details)\n\nverbs:\n";
+  for (const auto& v : kVerbs) out << "  " << v.name << std::string(10 - std::strlen(v.name), ' ') << v.summary << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? std::cerr : std::cout);
+    return argc < 2 ? ovl::cli::kBadInput : ovl::cli::kOk;
+  }
+  for (const auto& verb : kVerbs) {
+    if (std::strcmp(verb.name, argv[1]) != 0) continue;
+    try {
+      return verb.run(ovl::cli::VerbArgs(argv + 2, argv + argc));
+    } catch (const ovl::cli::BadScenario&) {
+      return ovl::cli::kBadInput;
+    } catch (const ovl::cli::UsageError& e) {
+      std::cerr << "overlaylab " << verb.name << ": " << e.what() << "\n";
+      return ovl::cli::kBadInput;
+    } catch (const std::exception& e) {
+      std::cerr << "overlaylab " << verb.name << ": " << e.what() << "\n";
+      return ovl::cli::kFailed;
+    }
+  }
+  std::cerr << "overlaylab: unknown verb '" << argv[1] << "'\n";
+  usage(std::cerr);
+  return ovl::cli::kBadInput;
+}

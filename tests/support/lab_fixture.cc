@@ -1,0 +1,87 @@
+#include "tests/support/lab_fixture.h"
+
+#include <boost/process.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/files.h"
+
+namespace ovl::test {
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+fs::path binary_dir() { return OVERLAYLAB_BINARY_DIR; }
+fs::path overlaylab_binary() { return binary_dir() / "overlaylab"; }
+
+namespace {
+
+RunResult run_at(const fs::path& exe, const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& extra_env) {
+  auto tmp = fs::temp_directory_path();
+  auto out_path = tmp / ("ovltest-out-" + std::to_string(::getpid()));
+  auto err_path = tmp / ("ovltest-err-" + std::to_string(::getpid()));
+  bp::environment env = boost::this_process::environment();
+  for (const auto& [k, v] : extra_env) env[k] = v;
+  bp::child child(exe.string(), bp::args(args), env, bp::std_out > out_path.string(),
+                  bp::std_err > err_path.string(), bp::std_in < bp::null);
+  child.wait();
+  RunResult r{child.exit_code(), read_file(out_path), read_file(err_path)};
+  fs::remove(out_path);
+  fs::remove(err_path);
+  return r;
+}
+
+}  // namespace
+
+RunResult overlaylab(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env) {
+  return run_at(overlaylab_binary(), args, env);
+}
+
+RunResult run_program(const std::vector<std::string>& argv) {
+  auto exe = bp::search_path(argv.at(0));
+  if (exe.empty()) return RunResult{127, "", argv[0] + ": not found"};
+  return run_at(exe.string(), std::vector<std::string>(argv.begin() + 1, argv.end()), {});
+}
+
+std::vector<std::string> lab_namespaces(const std::string& lab) {
+  std::vector<std::string> out;
+  std::string prefix = "ovl-" + lab + "-";
+  if (!fs::exists("/run/netns")) return out;
+  for (const auto& e : fs::directory_iterator("/run/netns")) {
+    auto name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) out.push_back(name);
+  }
+  return out;
+}
+
+void LabTest::SetUp() {
+  if (::geteuid() != 0) GTEST_SKIP() << "lab tests build network namespaces and need root";
+}
+
+std::string LabTest::lab(const std::string& name) {
+  labs_.push_back(name);
+  return name;
+}
+
+fs::path LabTest::private_state_root() {
+  if (private_root_.empty()) {
+    private_root_ = fs::temp_directory_path() /
+                    ("ovltest-state-" + std::to_string(::getpid()) + "-" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    env_["OVERLAYLAB_STATE_DIR"] = private_root_.string();
+  }
+  return private_root_;
+}
+
+void LabTest::TearDown() {
+  for (const auto& name : labs_) {
+    run({"down", name});
+    EXPECT_EQ(lab_namespaces(name), std::vector<std::string>{}) << "lab " << name << " left namespaces";
+    auto root = private_root_.empty() ? fs::path("/run/overlaylab") : private_root_;
+    EXPECT_FALSE(fs::exists(root / name)) << "lab " << name << " left its state directory";
+  }
+  if (!private_root_.empty()) fs::remove_all(private_root_);
+}
+
+}  // namespace ovl::test

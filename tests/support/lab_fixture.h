@@ -1,0 +1,52 @@
+// Lab tests: run the real overlaylab binary as a user would, as root, against
+// real namespaces. Each test names its own labs; TearDown tears them down even
+// when the test failed, then checks that nothing was left behind.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace ovl::test {
+
+struct RunResult {
+  int status = -1;
+  std::string out, err;
+};
+
+std::filesystem::path binary_dir();
+std::filesystem::path overlaylab_binary();
+
+// Runs overlaylab with args; env entries are added to the environment.
+RunResult overlaylab(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env = {});
+// Runs any program, searched in PATH.
+RunResult run_program(const std::vector<std::string>& argv);
+
+// The lab namespaces (ovl-<lab>-*) present in /run/netns.
+std::vector<std::string> lab_namespaces(const std::string& lab);
+
+class LabTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Registers lab for teardown and returns its name.
+  std::string lab(const std::string& name);
+  // A state root of this test's own, for tests that must not see other labs.
+  std::filesystem::path private_state_root();
+  std::map<std::string, std::string> env_;  // passed to every overlaylab() call via run()
+
+  RunResult run(const std::vector<std::string>& args) { return overlaylab(args, env_); }
+
+ private:
+  std::vector<std::string> labs_;
+  std::filesystem::path private_root_;
+};
+
+}  // namespace ovl::test
