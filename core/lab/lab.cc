@@ -4,9 +4,11 @@
 #include <fstream>
 #include <set>
 
+#include "core/lab/bringup.h"
 #include "core/lab/executor.h"
 #include "core/lab/journal.h"
 #include "core/linux/file_lock.h"
+#include "core/linux/process.h"
 #include "core/scenario/names.h"
 #include "core/scenario/plan.h"
 #include "core/scenario/validate.h"
@@ -33,13 +35,29 @@ void build(const UpRequest& r, const LabDir& dir, NetworkOps& net) {
   journal.record("lab", r.lab);
   Executor executor(net, journal, dir.path, s.file, r.cancel);
   executor.apply(scenario::plan_underlay(s, r.lab));
-  auto leases = scenario::predict_leases(s);
-  for (const auto& node : s.nodes) executor.apply(scenario::plan_node(s, r.lab, node, leases.at(node.name)));
+  pin_subnets(s, dir);
+  Waiting waiting{dir, start_supervisor(r.lab, r.root, dir, journal), r.cancel};
+  for (const auto& node : s.nodes) executor.apply(scenario::plan_node(s, r.lab, node, wait_for_lease(waiting, node.name)));
+  wait_for_peers(waiting, s);
   journal.record("up");
+}
+
+// The supervisor first, so that it cannot restart what is being stopped.
+void stop_processes(const std::vector<JournalEntry>& entries) {
+  std::vector<os::ProcessId> supervisors, others;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->kind != "proc") continue;
+    auto id = os::ProcessId::parse(it->rest);
+    if (!id) continue;
+    (it->rest.find(" supervisor") != std::string::npos ? supervisors : others).push_back(*id);
+  }
+  os::terminate_all(supervisors, std::chrono::seconds(10));
+  os::terminate_all(others);
 }
 
 void teardown(const LabDir& dir, NetworkOps& net) {
   auto entries = Journal::read(dir.journal());
+  stop_processes(entries);
   std::vector<std::string> failures;
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     if (it->kind != "netns") continue;

@@ -177,7 +177,7 @@ std::vector<std::byte> build_ethernet(Mac dst, Mac src, uint16_t ethertype, Byte
 }
 
 std::vector<std::byte> build_icmp_error(Ipv4 from, uint8_t type, uint8_t code,
-                                        Bytes offending_packet) {
+                                        Bytes offending_packet, uint8_t ttl) {
   auto offending = parse_ipv4(offending_packet);
   size_t quoted = std::min(offending_packet.size(),
                            offending ? offending.header.header_length + 8 : Ipv4Header::kMinSize);
@@ -187,11 +187,24 @@ std::vector<std::byte> build_icmp_error(Ipv4 from, uint8_t type, uint8_t code,
   icmp = concat(icmp, offending_packet.first(quoted));
   store16(MutableBytes(icmp), 2, internet_checksum(as_bytes(icmp)));
   Ipv4Header ip;
-  ip.ttl = 64;
+  ip.ttl = ttl;
   ip.protocol = kProtoIcmp;
   ip.src = from;
   ip.dst = offending ? offending.header.src : Ipv4();
   return build_ipv4(ip, as_bytes(icmp));
+}
+
+bool may_answer_with_icmp_error(Bytes packet, const Ipv4Header& header) {
+  if (header.fragment_offset() != 0) return false;
+  if (header.protocol != kProtoIcmp) return true;
+  auto icmp = parse_icmp(ipv4_payload(packet, header));
+  if (!icmp) return false;
+  switch (icmp.header.type) {
+    case kIcmpEchoRequest: case kIcmpEchoReply: case 13: case 14:  // echo, timestamp
+      return true;
+    default:
+      return false;  // errors (3, 4, 5, 11, 12) and anything unknown
+  }
 }
 
 }  // namespace ovl::net

@@ -100,7 +100,11 @@ std::vector<std::byte> build_ethernet(Mac dst, Mac src, uint16_t ethertype, Byte
 // ICMP destination unreachable (or another error type) in answer to
 // offending_packet: RFC 792 quotes its IP header and first 8 payload bytes.
 std::vector<std::byte> build_icmp_error(Ipv4 from, uint8_t type, uint8_t code,
-                                        Bytes offending_packet);
+                                        Bytes offending_packet, uint8_t ttl = 64);
+
+// Whether an ICMP error may be sent about this packet (RFC 1122 3.2.2): not
+// about an ICMP error message, and only for the first fragment.
+bool may_answer_with_icmp_error(Bytes packet, const Ipv4Header& header);
 
 inline Bytes as_bytes(const std::vector<std::byte>& v) { return Bytes(v.data(), v.size()); }
 

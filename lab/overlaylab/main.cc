@@ -3,6 +3,8 @@
 // work is done in core/.
 #include <cstring>
 #include <iostream>
+#include <iterator>
+#include <vector>
 
 #include "lab/overlaylab/cli.h"
 #include "lab/overlaylab/verbs.h"
@@ -23,6 +25,16 @@ const Verb kVerbs[] = {
     {"list", "list the labs on this machine", ovl::cli::verb_list},
     {"exec", "run a command inside a lab host: exec LAB HOST -- CMD...", ovl::cli::verb_exec},
     {"ping", "send ICMP echo between two lab hosts: ping LAB FROM TO", ovl::cli::verb_ping},
+    {"run", "up, the scenario's probes and expectations, down", ovl::cli::verb_run},
+    {"status", "leases, peers and counters of each node's overlayd", ovl::cli::verb_status},
+    {"stop", "stop a node's overlayd (or --etcd) and keep it stopped", ovl::cli::verb_stop},
+    {"start", "start what stop stopped", ovl::cli::verb_start},
+    {"restart", "stop and start a node's overlayd (or --etcd)", ovl::cli::verb_restart},
+};
+
+// Started by `up`, not by users; not listed.
+const Verb kHidden[] = {
+    {"__supervise", "", ovl::cli::verb_supervise},
 };
 
 void usage(std::ostream& out) {
@@ -37,7 +49,9 @@ int main(int argc, char** argv) {
     usage(argc < 2 ? std::cerr : std::cout);
     return argc < 2 ? ovl::cli::kBadInput : ovl::cli::kOk;
   }
-  for (const auto& verb : kVerbs) {
+  std::vector<Verb> verbs(std::begin(kVerbs), std::end(kVerbs));
+  verbs.insert(verbs.end(), std::begin(kHidden), std::end(kHidden));
+  for (const auto& verb : verbs) {
     if (std::strcmp(verb.name, argv[1]) != 0) continue;
     try {
       return verb.run(ovl::cli::VerbArgs(argv + 2, argv + argc));

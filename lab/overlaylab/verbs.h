@@ -15,5 +15,11 @@ int verb_down(const VerbArgs& args);
 int verb_list(const VerbArgs& args);
 int verb_exec(const VerbArgs& args);
 int verb_ping(const VerbArgs& args);
+int verb_run(const VerbArgs& args);
+int verb_status(const VerbArgs& args);
+int verb_stop(const VerbArgs& args);
+int verb_start(const VerbArgs& args);
+int verb_restart(const VerbArgs& args);
+int verb_supervise(const VerbArgs& args);
 
 }  // namespace ovl::cli

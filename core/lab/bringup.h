@@ -1,0 +1,40 @@
+// Bringing a lab's cluster up, in the order of a real one (DESIGN.md 5):
+// underlay -> store -> each node's overlayd takes its lease and writes
+// subnet.env -> the container runtime builds the bridge from FLANNEL_SUBNET
+// and FLANNEL_MTU and starts the containers -> every daemon knows every peer.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+
+#include "core/lab/executor.h"
+#include "core/lab/lab.h"
+#include "core/linux/process.h"
+#include "core/scenario/plan.h"
+
+namespace ovl::lab {
+
+// Pins node@subnet the way Flannel honours it: a subnet.env whose
+// FLANNEL_SUBNET the daemon reuses when the subnet is free.
+void pin_subnets(const scenario::Scenario& s, const LabDir& dir);
+
+// Starts `overlaylab __supervise` detached and journals it.
+os::ProcessId start_supervisor(const std::string& lab, const std::filesystem::path& root, const LabDir& dir,
+                               Journal& journal);
+
+struct Waiting {
+  const LabDir& dir;
+  os::ProcessId supervisor;
+  const std::atomic<bool>* cancel;
+  std::chrono::seconds timeout{30};
+};
+
+// The lease a node's overlayd wrote to subnet.env.
+scenario::NodeLease wait_for_lease(const Waiting& w, const std::string& node);
+// Until each daemon's status lists every other node as a peer.
+void wait_for_peers(const Waiting& w, const scenario::Scenario& s);
+
+// The last lines of a log, for error messages.
+std::string log_tail(const std::filesystem::path& log, size_t lines = 5);
+
+}  // namespace ovl::lab

@@ -1,0 +1,106 @@
+#include "core/lab/services.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/scenario/names.h"
+#include "core/scenario/plan.h"
+
+namespace ovl::lab {
+namespace fs = std::filesystem;
+namespace {
+
+std::string read_line(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+Service etcd_service(const scenario::Scenario& s, const std::string& lab, const LabDir& dir) {
+  const auto& node = *s.find_node(s.overlay.etcd_node);
+  auto home = dir.node(node.name);
+  std::string client = "http://" + node.ip.str() + ":" + std::to_string(kEtcdClientPort);
+  // Peers talk on loopback: a one-member cluster needs no underlay for it.
+  std::string peer = "http://127.0.0.1:2380";
+  Service svc{"etcd", node.name, {}, dir.path / "services" / "etcd"};
+  svc.spawn.argv = {"/usr/bin/etcd", "--name", node.name, "--data-dir", (home / "var/lib/etcd").string(),
+                    "--listen-client-urls", client + ",http://127.0.0.1:2379", "--advertise-client-urls", client,
+                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                    "--initial-cluster", node.name + "=" + peer, "--log-level", "warn",
+                    // One member on loopback: elect itself in tens of
+                    // milliseconds rather than etcd's WAN-friendly second.
+                    "--heartbeat-interval", "10", "--election-timeout", "100"};
+  svc.spawn.netns = scenario::netns_name(lab, node.name);
+  svc.spawn.log = home / "var/log/etcd.log";
+  svc.spawn.cwd = home;
+  return svc;
+}
+
+Service overlayd_service_for(const scenario::Scenario& s, const std::string& lab, const LabDir& dir,
+                             const scenario::Node& node, const fs::path& overlayd) {
+  auto home = dir.node(node.name);
+  Service svc{overlayd_service(node.name), node.name, {}, dir.path / "services" / overlayd_service(node.name)};
+  auto& argv = svc.spawn.argv;
+  argv = {overlayd.string(), "--iface", node.iface, "--public-ip", node.ip.str(),
+          "--subnet-file", subnet_env_path(dir, node.name).string(),
+          "--status-file", status_path(dir, node.name).string()};
+  if (s.overlay.store == scenario::Store::etcd)
+    argv.insert(argv.end(), {"--etcd-endpoints", etcd_endpoint(s)});
+  else
+    argv.insert(argv.end(), {"--store", "local", "--local-store-dir", local_store_path(dir).string()});
+  if (s.overlay.ip_masq) argv.push_back("--ip-masq");
+  svc.spawn.netns = scenario::netns_name(lab, node.name);
+  svc.spawn.log = home / "var/log/overlayd.log";
+  svc.spawn.cwd = home;
+  return svc;
+}
+
+}  // namespace
+
+std::string overlayd_service(const std::string& node) { return "overlayd@" + node; }
+
+fs::path subnet_env_path(const LabDir& dir, const std::string& node) {
+  return dir.node(node) / "run/flannel/subnet.env";
+}
+
+fs::path status_path(const LabDir& dir, const std::string& node) {
+  return dir.node(node) / "run/overlayd/status.json";
+}
+
+fs::path local_store_path(const LabDir& dir) { return dir.path / "store"; }
+
+std::string etcd_endpoint(const scenario::Scenario& s) {
+  return "http://" + s.find_node(s.overlay.etcd_node)->ip.str() + ":" + std::to_string(kEtcdClientPort);
+}
+
+std::vector<Service> lab_services(const scenario::Scenario& s, const std::string& lab, const LabDir& dir,
+                                  const fs::path& overlayd) {
+  std::vector<Service> out;
+  if (s.overlay.store == scenario::Store::etcd) out.push_back(etcd_service(s, lab, dir));
+  for (const auto& node : s.nodes) out.push_back(overlayd_service_for(s, lab, dir, node, overlayd));
+  for (const auto& svc : out) {
+    fs::create_directories(svc.dir);
+    fs::create_directories(svc.spawn.log.parent_path());
+  }
+  return out;
+}
+
+bool desired_running(const Service& s) { return read_line(s.desired_file()) != "stopped"; }
+
+void set_desired(const Service& s, bool running) {
+  std::ofstream(s.desired_file(), std::ios::trunc) << (running ? "running" : "stopped") << "\n";
+}
+
+std::optional<os::ProcessId> running_pid(const Service& s) {
+  auto id = os::ProcessId::parse(read_line(s.pid_file()));
+  if (!id || !os::alive(*id)) return std::nullopt;
+  return id;
+}
+
+std::string read_state(const Service& s) {
+  auto line = read_line(s.state_file());
+  return line.empty() ? "not started" : line;
+}
+
+}  // namespace ovl::lab

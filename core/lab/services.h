@@ -1,0 +1,56 @@
+// The long-running processes of a lab, as services the supervisor keeps up:
+// etcd (when the scenario's store is etcd) and one overlayd per node. Each
+// has a control directory the verbs and the supervisor share:
+//
+//   <dir>/desired   "running" or "stopped"  (written by start/stop verbs)
+//   <dir>/pid       "pid start_time" while it runs (written by the supervisor)
+//   <dir>/state     one human line: running since..., restarting after...
+//
+// and a log in the node's filesystem (nodes/<node>/var/log/<name>.log).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lab/lab.h"
+#include "core/linux/process.h"
+#include "core/scenario/model.h"
+
+namespace ovl::lab {
+
+struct Service {
+  std::string name;  // "etcd" or "overlayd@<node>"
+  std::string node;  // the node it runs on
+  os::SpawnRequest spawn;
+  std::filesystem::path dir;  // control files
+
+  std::filesystem::path desired_file() const { return dir / "desired"; }
+  std::filesystem::path pid_file() const { return dir / "pid"; }
+  std::filesystem::path state_file() const { return dir / "state"; }
+};
+
+inline constexpr int kEtcdClientPort = 2379;
+
+std::string overlayd_service(const std::string& node);  // "overlayd@node1"
+
+// Where a node's overlayd writes its lease and status.
+std::filesystem::path subnet_env_path(const LabDir& dir, const std::string& node);
+std::filesystem::path status_path(const LabDir& dir, const std::string& node);
+std::filesystem::path local_store_path(const LabDir& dir);
+
+// The services of a lab, etcd first. overlayd is found beside overlaylab.
+std::vector<Service> lab_services(const scenario::Scenario& s, const std::string& lab, const LabDir& dir,
+                                  const std::filesystem::path& overlayd);
+
+// The etcd endpoint daemons use: its node's underlay address.
+std::string etcd_endpoint(const scenario::Scenario& s);
+
+// Control-file helpers.
+bool desired_running(const Service& s);
+void set_desired(const Service& s, bool running);
+std::optional<os::ProcessId> running_pid(const Service& s);
+std::string read_state(const Service& s);
+
+}  // namespace ovl::lab

@@ -1,0 +1,44 @@
+#include "core/lab/store_setup.h"
+
+#include <thread>
+
+#include "core/lab/services.h"
+#include "core/linux/netns.h"
+#include "core/overlay/etcd_store.h"
+#include "core/overlay/local_store.h"
+#include "core/scenario/names.h"
+
+namespace ovl::lab {
+
+LabStore open_lab_store(const scenario::Scenario& s, const std::string& lab, const LabDir& dir) {
+  LabStore out;
+  if (s.overlay.store == scenario::Store::local) {
+    out.store = std::make_unique<overlay::LocalStore>(local_store_path(dir));
+    return out;
+  }
+  out.netns = os::open_named_netns(scenario::netns_name(lab, s.overlay.etcd_node));
+  out.store = std::make_unique<overlay::EtcdStore>(std::vector<std::string>{etcd_endpoint(s)},
+                                                   overlay::kDefaultPrefix, out.netns.get());
+  return out;
+}
+
+overlay::NetworkConfig network_config(const scenario::Scenario& s) {
+  const auto& o = s.overlay;
+  return overlay::make_network_config(o.network, o.subnet_len, scenario::to_string(o.backend), o.port, o.vni);
+}
+
+void prepare_store(overlay::LeaseStore& store, const scenario::Scenario& s, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    try {
+      store.put_config(network_config(s));
+      return;
+    } catch (const overlay::StoreUnavailable& e) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error(std::string("the lease store did not come up: ") + e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+}  // namespace ovl::lab

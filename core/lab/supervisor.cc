@@ -1,0 +1,133 @@
+#include "core/lab/supervisor.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace ovl::lab {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+constexpr auto kFirstBackoff = 1s, kMaxBackoff = 8s, kHealthy = 30s;
+
+std::string now_text() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(std::vector<Service> services, Journal& journal, std::filesystem::path journal_path,
+                       std::function<void()> store_ready, std::ostream& log)
+    : services_(std::move(services)), journal_(journal), journal_path_(std::move(journal_path)),
+      store_ready_(std::move(store_ready)), log_(log) {}
+
+void Supervisor::say(const Service& svc, const std::string& state) {
+  std::ofstream(svc.state_file(), std::ios::trunc) << state << "\n";
+  log_ << now_text() << " supervisor: " << svc.name << ": " << state << std::endl;
+}
+
+void Supervisor::start(const Service& svc) {
+  os::Child child(svc.spawn);
+  journal_.record("proc", child.id().str() + " " + svc.name);
+  std::ofstream(svc.pid_file(), std::ios::trunc) << child.id().str() << "\n";
+  say(svc, "running since " + now_text() + " (pid " + std::to_string(child.id().pid) + ")");
+  running_.erase(svc.name);
+  running_.emplace(svc.name, Running{std::move(child), Clock::now()});
+  restart_at_.erase(svc.name);
+}
+
+void Supervisor::stop(const Service& svc) {
+  auto it = running_.find(svc.name);
+  if (it == running_.end()) return;
+  os::terminate(it->second.child.id());
+  it->second.child.exited();
+  running_.erase(it);
+  std::filesystem::remove(svc.pid_file());
+  say(svc, "stopped at " + now_text());
+}
+
+void Supervisor::reap() {
+  for (const auto& svc : services_) {
+    auto it = running_.find(svc.name);
+    std::string status;
+    if (it == running_.end() || !it->second.child.exited(&status)) continue;
+    auto& backoff = backoff_[svc.name];
+    backoff = Clock::now() - it->second.since > kHealthy || backoff == 0s ? kFirstBackoff
+                                                                         : std::min(backoff * 2, kMaxBackoff);
+    running_.erase(it);
+    std::filesystem::remove(svc.pid_file());
+    if (!desired_running(svc)) {
+      say(svc, "stopped (" + status + ")");
+      continue;
+    }
+    restart_at_[svc.name] = Clock::now() + backoff;
+    say(svc, status + " at " + now_text() + "; restarting in " + std::to_string(backoff.count()) + " s");
+  }
+}
+
+void Supervisor::apply_desired_states() {
+  for (const auto& svc : services_) {
+    bool want = desired_running(svc), have = running_.count(svc.name);
+    if (!want && have) stop(svc);
+    if (!want) restart_at_.erase(svc.name);
+    if (want && !have && !restart_at_.count(svc.name)) restart_at_[svc.name] = Clock::now();
+  }
+}
+
+void Supervisor::restart_due() {
+  for (const auto& svc : services_) {
+    auto it = restart_at_.find(svc.name);
+    if (it == restart_at_.end() || Clock::now() < it->second) continue;
+    try {
+      start(svc);
+    } catch (const std::exception& e) {
+      restart_at_[svc.name] = Clock::now() + kMaxBackoff;
+      say(svc, std::string("could not start: ") + e.what());
+    }
+  }
+}
+
+void Supervisor::run(const std::atomic<bool>& stop_flag, std::atomic<bool>& reload) {
+  bool has_store_service = std::any_of(services_.begin(), services_.end(), [](auto& s) { return s.name == "etcd"; });
+  if (!has_store_service) store_ready_();
+  for (const auto& svc : services_) {
+    if (!desired_running(svc)) continue;
+    start(svc);
+    if (svc.name == "etcd") store_ready_();
+  }
+  auto next_check = Clock::now();
+  while (!stop_flag) {
+    std::this_thread::sleep_for(100ms);
+    reap();
+    if (reload.exchange(false)) apply_desired_states();
+    restart_due();
+    if (Clock::now() >= next_check) {
+      // A lab torn down without us (down after a crash) takes us with it.
+      if (!std::filesystem::exists(journal_path_)) break;
+      next_check = Clock::now() + 1s;
+    }
+  }
+  stop_all();
+}
+
+// Daemons and the store together: the daemons cope with the store leaving.
+void Supervisor::stop_all() {
+  std::vector<os::ProcessId> ids;
+  for (auto& [name, r] : running_) ids.push_back(r.child.id());
+  os::terminate_all(ids);
+  for (const auto& svc : services_) {
+    auto it = running_.find(svc.name);
+    if (it == running_.end()) continue;
+    it->second.child.exited();
+    running_.erase(it);
+    std::filesystem::remove(svc.pid_file());
+    say(svc, "stopped at " + now_text());
+  }
+}
+
+}  // namespace ovl::lab

@@ -1,0 +1,13 @@
+#include "core/overlay/backend.h"
+
+#include "core/overlay/udp_backend.h"
+
+namespace ovl::overlay {
+
+std::unique_ptr<Backend> make_backend(const NetworkConfig& config, const ExternalIface& external) {
+  if (config.backend_type == "udp") return std::make_unique<UdpBackend>(config, external);
+  throw std::runtime_error("backend type '" + config.backend_type +
+                           "' is not supported (udp, vxlan or host-gw)");
+}
+
+}  // namespace ovl::overlay

@@ -1,0 +1,44 @@
+// A backend moves packets between nodes for the leases the daemon learns of.
+// Flannel's three: udp (TUN flannel0 + a user-space forwarder on UDP 8285),
+// vxlan (kernel VXLAN device flannel.<vni>) and host-gw (plain routes).
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/overlay/lease.h"
+#include "core/overlay/network_config.h"
+
+namespace ovl::overlay {
+
+// The node's interface towards the underlay (Flannel's --iface).
+struct ExternalIface {
+  std::string name;
+  net::Ipv4 ip;         // the interface's own address
+  net::Ipv4 public_ip;  // what peers send to (--public-ip, else ip)
+  int mtu = 1500;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string type() const = 0;
+  // FLANNEL_MTU for this backend over the external interface.
+  virtual int mtu() const = 0;
+  // Before the lease: makes what the lease must describe (vxlan's VTEP MAC)
+  // and returns the attributes to publish.
+  virtual LeaseAttrs prepare() = 0;
+  // With the lease: addresses the device and starts forwarding.
+  virtual void start(const Lease& own) = 0;
+  virtual void add_peer(const Lease& peer) = 0;
+  virtual void remove_peer(const net::Cidr& subnet) = 0;
+  virtual void stop() = 0;
+  // Peers and counters, for `overlaylab status`.
+  virtual nlohmann::json status() const = 0;
+};
+
+// The backend named by the config's Backend.Type; throws for unknown types.
+std::unique_ptr<Backend> make_backend(const NetworkConfig& config, const ExternalIface& external);
+
+}  // namespace ovl::overlay

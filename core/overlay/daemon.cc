@@ -1,0 +1,238 @@
+#include "core/overlay/daemon.h"
+
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "core/linux/rtnl.h"
+
+namespace ovl::overlay {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kRetry = 1s;
+
+std::string timestamp(std::chrono::system_clock::time_point t) {
+  auto secs = std::chrono::system_clock::to_time_t(t);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&secs));
+  return buf;
+}
+
+void sleep_unless_stopped(const std::atomic<bool>& stop, std::chrono::milliseconds d) {
+  for (auto end = std::chrono::steady_clock::now() + d; !stop && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(50ms);
+}
+
+std::optional<net::Cidr> previous_subnet(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto env = parse_subnet_env(text.str());
+  if (!env) return std::nullopt;
+  return env->subnet;
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonOptions options, LeaseStore& store, DaemonHost host, std::ostream& log)
+    : options_(std::move(options)), store_(store), host_(std::move(host)), log_(log) {}
+
+void Daemon::log(const std::string& message) {
+  log_ << timestamp(std::chrono::system_clock::now()) << " overlayd: " << message << std::endl;
+}
+
+void Daemon::store_failed(const std::exception& e) {
+  if (store_ok_ || store_error_ != e.what()) log(std::string("store unavailable: ") + e.what());
+  store_ok_ = false;
+  store_error_ = e.what();
+}
+
+void Daemon::run(const std::atomic<bool>& stop) {
+  external_ = host_.external(options_.iface, options_.public_ip);
+  log("using interface " + external_->name + " (" + external_->ip.str() + ", MTU " +
+      std::to_string(external_->mtu) + "), public IP " + external_->public_ip.str());
+  auto config = wait_for_config(stop);
+  if (stop) return;
+  backend_ = host_.make_backend(config, *external_);
+  auto attrs = backend_->prepare();
+  auto acquired = acquire(config, attrs, stop);
+  if (stop) return;
+  own_ = acquired.lease;
+  log("leased " + own_.subnet.str() + " (" + to_string(acquired.how) + ")");
+  backend_->start(own_);
+  write_subnet_env(config, own_, backend_->mtu());
+  follow_store(stop);
+  backend_->stop();
+  log("stopped");
+}
+
+NetworkConfig Daemon::wait_for_config(const std::atomic<bool>& stop) {
+  bool said = false;
+  while (!stop) {
+    try {
+      if (auto config = store_.config()) {
+        log("network " + config->network.str() + ", subnet length " + std::to_string(config->subnet_len) +
+            ", backend " + config->backend_type + " (" + store_.describe() + ")");
+        return *config;
+      }
+      if (!said) log("waiting for the network config in " + store_.describe());
+      said = true;
+    } catch (const StoreUnavailable& e) {
+      store_failed(e);
+    }
+    sleep_unless_stopped(stop, kRetry);
+  }
+  return {};
+}
+
+Acquired Daemon::acquire(const NetworkConfig& config, const LeaseAttrs& attrs, const std::atomic<bool>& stop) {
+  auto previous = previous_subnet(options_.subnet_file);
+  if (previous) log("subnet.env names " + previous->str() + "; reusing it if it is free");
+  while (true) {
+    try {
+      auto got = acquire_lease(store_, config, attrs, previous, host_.pick, options_.lease_ttl);
+      store_ok_ = true;
+      return got;
+    } catch (const StoreUnavailable& e) {
+      store_failed(e);
+      sleep_unless_stopped(stop, kRetry);
+      if (stop) return {};
+    }
+  }
+}
+
+void Daemon::write_subnet_env(const NetworkConfig& config, const Lease& own, int mtu) {
+  auto& path = options_.subnet_file;
+  write_file_atomically(path, format_subnet_env(SubnetEnv{config.network, own.subnet, mtu, options_.ip_masq}));
+  log("wrote " + path.string());
+}
+
+void Daemon::sync_peers(const std::vector<Lease>& leases) {
+  std::map<net::Cidr, Lease> fresh;
+  for (const auto& l : leases)
+    if (l.subnet != own_.subnet) fresh[l.subnet] = l;
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    if (fresh.count(it->first)) {
+      ++it;
+      continue;
+    }
+    apply(LeaseEvent{LeaseEvent::Type::removed, it->second});
+    it = peers_.begin();
+  }
+  for (const auto& [subnet, lease] : fresh) {
+    auto it = peers_.find(subnet);
+    if (it == peers_.end() || !(it->second.attrs == lease.attrs)) apply(LeaseEvent{LeaseEvent::Type::added, lease});
+  }
+}
+
+void Daemon::apply(const LeaseEvent& e) {
+  const auto& subnet = e.lease.subnet;
+  if (subnet == own_.subnet) {
+    if (e.type == LeaseEvent::Type::removed)
+      throw std::runtime_error("this node's lease " + subnet.str() + " was revoked; shutting down");
+    own_.expiration = std::max(own_.expiration, e.lease.expiration);
+    return;
+  }
+  if (e.type == LeaseEvent::Type::removed) {
+    if (!peers_.erase(subnet)) return;
+    backend_->remove_peer(subnet);
+    log("peer left: " + subnet.str());
+  } else {
+    peers_[subnet] = e.lease;
+    backend_->add_peer(e.lease);
+    log("peer joined: " + subnet.str() + " via " + e.lease.attrs.public_ip.str());
+  }
+}
+
+void Daemon::follow_store(const std::atomic<bool>& stop) {
+  bool need_list = true;
+  auto next_status = std::chrono::steady_clock::now();
+  while (!stop) {
+    auto before = peers_.size();
+    bool was_ok = store_ok_;
+    try {
+      if (need_list) {
+        auto snapshot = store_.leases();
+        sync_peers(snapshot.leases);
+        revision_ = snapshot.revision;
+        need_list = false;
+        if (!store_ok_) log("store is back: " + store_.describe());
+        store_ok_ = true;
+      }
+      // Short waits keep shutdown prompt; a lab's store is next door.
+      auto result = store_.watch(revision_, 250ms);
+      for (const auto& e : result.events) apply(e);
+      revision_ = result.revision;
+      need_list = result.resync;
+      renew_if_due();
+    } catch (const StoreUnavailable& e) {
+      store_failed(e);
+      need_list = true;  // events may be lost while it is away
+      sleep_unless_stopped(stop, kRetry);
+    }
+    // Status follows changes at once (the lab waits on it) and counters each second.
+    if (peers_.size() != before || store_ok_ != was_ok || std::chrono::steady_clock::now() >= next_status) {
+      write_status();
+      next_status = std::chrono::steady_clock::now() + 1s;
+    }
+  }
+}
+
+void Daemon::renew_if_due() {
+  auto now = std::chrono::system_clock::now();
+  if (own_.expiration - now > options_.renew_margin) return;
+  if (!store_.renew_lease(own_.subnet, own_.attrs, options_.lease_ttl))
+    throw std::runtime_error("could not renew lease " + own_.subnet.str() + ": it is gone or held by another node");
+  own_.expiration = now + options_.lease_ttl;
+  log("renewed lease " + own_.subnet.str() + " until " + timestamp(own_.expiration));
+}
+
+void Daemon::write_status() {
+  if (options_.status_file.empty()) return;
+  nlohmann::json s = backend_->status();
+  s["pid"] = ::getpid();
+  s["backend"] = backend_->type();
+  s["iface"] = external_->name;
+  s["public_ip"] = external_->public_ip.str();
+  s["lease"] = {{"subnet", own_.subnet.str()}, {"expires", timestamp(own_.expiration)}};
+  s["mtu"] = backend_->mtu();
+  s["store"] = {{"name", store_.describe()}, {"ok", store_ok_}, {"error", store_ok_ ? "" : store_error_}};
+  s["updated"] = timestamp(std::chrono::system_clock::now());
+  write_file_atomically(options_.status_file, s.dump(2) + "\n");
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  auto tmp = path;
+  tmp += ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+DaemonHost linux_daemon_host() {
+  DaemonHost host;
+  host.external = [](const std::string& iface, std::optional<net::Ipv4> public_ip) {
+    os::Rtnl rtnl;
+    auto link = rtnl.link(iface);
+    if (!link) throw std::runtime_error("interface " + iface + " does not exist (--iface)");
+    for (const auto& a : rtnl.addresses())
+      if (a.dev == iface) return ExternalIface{iface, a.address.addr(), public_ip.value_or(a.address.addr()), link->mtu};
+    throw std::runtime_error("interface " + iface + " has no IPv4 address");
+  };
+  host.make_backend = make_backend;
+  host.pick = [rng = std::make_shared<std::mt19937_64>(std::random_device{}())](size_t n) {
+    return size_t((*rng)() % n);
+  };
+  return host;
+}
+
+}  // namespace ovl::overlay

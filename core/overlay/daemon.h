@@ -1,0 +1,81 @@
+// overlayd's life, as flanneld's: find the external interface, read the
+// network config from the store, let the backend prepare, take a lease,
+// start forwarding, write subnet.env, then follow the store: peers join and
+// leave, the lease is renewed before it expires. If the store goes away the
+// daemon keeps forwarding to the peers it knows and catches up when the
+// store returns.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "core/overlay/allocator.h"
+#include "core/overlay/backend.h"
+#include "core/overlay/lease_store.h"
+
+namespace ovl::overlay {
+
+struct DaemonOptions {
+  std::string iface = "eth0";           // --iface
+  std::optional<net::Ipv4> public_ip;   // --public-ip
+  std::filesystem::path subnet_file = "/run/flannel/subnet.env";  // --subnet-file
+  std::filesystem::path status_file;    // --status-file; empty: none
+  bool ip_masq = false;                 // --ip-masq (recorded in subnet.env)
+  std::chrono::seconds lease_ttl = std::chrono::duration_cast<std::chrono::seconds>(kLeaseTtl);
+  std::chrono::seconds renew_margin = std::chrono::minutes(60);  // --subnet-lease-renew-margin
+};
+
+// What the daemon needs from the host, behind a seam for tests.
+struct DaemonHost {
+  std::function<ExternalIface(const std::string& iface, std::optional<net::Ipv4> public_ip)> external;
+  std::function<std::unique_ptr<Backend>(const NetworkConfig&, const ExternalIface&)> make_backend;
+  Pick pick;
+};
+
+class Daemon {
+ public:
+  Daemon(DaemonOptions options, LeaseStore& store, DaemonHost host, std::ostream& log);
+
+  // Runs until stop is set. Throws on a fatal error (the lease was revoked,
+  // the network is full, the backend cannot start).
+  void run(const std::atomic<bool>& stop);
+
+ private:
+  NetworkConfig wait_for_config(const std::atomic<bool>& stop);
+  Acquired acquire(const NetworkConfig& config, const LeaseAttrs& attrs, const std::atomic<bool>& stop);
+  void write_subnet_env(const NetworkConfig& config, const Lease& own, int mtu);
+  void sync_peers(const std::vector<Lease>& leases);
+  void apply(const LeaseEvent& event);
+  void follow_store(const std::atomic<bool>& stop);
+  void renew_if_due();
+  void write_status();
+  void log(const std::string& message);
+  void store_failed(const std::exception& e);
+
+  DaemonOptions options_;
+  LeaseStore& store_;
+  DaemonHost host_;
+  std::ostream& log_;
+  std::unique_ptr<Backend> backend_;
+  std::optional<ExternalIface> external_;
+  Lease own_;
+  std::map<net::Cidr, Lease> peers_;
+  uint64_t revision_ = 0;
+  bool store_ok_ = true;
+  std::string store_error_;
+};
+
+// The host seam on the real kernel: the interface's first IPv4 address and
+// MTU through netlink; backends from make_backend; std::random_device.
+DaemonHost linux_daemon_host();
+
+// Writes path atomically (temp file + rename) so readers never see half a file.
+void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace ovl::overlay

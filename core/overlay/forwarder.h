@@ -1,0 +1,116 @@
+// The udp backend's forwarding core, as Flannel's proxy does it:
+//
+//   flannel0 --read--> [TunToUdp] --sendto--> PublicIP:8285 of the lease owner
+//   flannel0 <-write-- [UdpToTun] <--recv---- any peer
+//
+// Each inner IPv4 packet travels unchanged as one UDP payload, but for its
+// TTL, which is decremented (with the checksum patched) on send and on
+// receive. A destination no lease covers is answered with ICMP destination
+// unreachable (network), written back into the TUN device, except for ICMP
+// and non-first fragments (RFC 792). Garbage is counted and dropped.
+//
+// The core does no I/O itself: it reads and writes through PacketDevice (the
+// TUN side) and DatagramSocket (the UDP side), batch-first, so tests run two
+// forwarders over in-memory fakes and the fast data plane can batch.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/net/bytes.h"
+#include "core/overlay/route_table.h"
+
+namespace ovl::overlay {
+
+// A packet buffer: len valid bytes at data, room for cap.
+struct Packet {
+  std::byte* data = nullptr;
+  size_t len = 0;
+  size_t cap = 0;
+  net::MutableBytes bytes() const { return {data, len}; }
+};
+
+struct Datagram {
+  Packet packet;
+  Endpoint peer;
+};
+
+class PacketDevice {
+ public:
+  virtual ~PacketDevice() = default;
+  // Fills up to packets.size() buffers (setting len); returns how many. May
+  // return 0 after a short wait so callers can check for shutdown.
+  virtual size_t read(std::span<Packet> packets) = 0;
+  virtual void write(std::span<const Packet> packets) = 0;
+};
+
+class DatagramSocket {
+ public:
+  virtual ~DatagramSocket() = default;
+  virtual size_t recv(std::span<Datagram> datagrams) = 0;  // as PacketDevice::read
+  virtual void send(std::span<const Datagram> datagrams) = 0;
+};
+
+struct Counters {
+  std::atomic<uint64_t> tun_rx_packets{0}, tun_rx_bytes{0};
+  std::atomic<uint64_t> udp_tx_packets{0}, udp_tx_bytes{0};
+  std::atomic<uint64_t> udp_rx_packets{0}, udp_rx_bytes{0};
+  std::atomic<uint64_t> tun_tx_packets{0}, tun_tx_bytes{0};
+  std::atomic<uint64_t> icmp_unreachable_sent{0};
+  // Drops by reason.
+  std::atomic<uint64_t> drop_no_route{0}, drop_ttl{0}, drop_malformed{0}, drop_truncated{0};
+};
+
+enum class Verdict { forward, unreachable, drop_no_route, drop_ttl, drop_malformed, drop_truncated };
+
+// Decides the fate of a packet read from the TUN device; on forward it has
+// decremented the TTL and set *next_hop.
+Verdict route_outgoing(net::MutableBytes packet, const RouteTable& routes, Endpoint* next_hop);
+// Decides the fate of a UDP payload; on forward it has decremented the TTL.
+Verdict accept_incoming(net::MutableBytes packet);
+
+void count_drop(Counters& counters, Verdict verdict);
+
+// Buffers for one direction of one thread, allocated once.
+class PacketBatch {
+ public:
+  PacketBatch(size_t count, size_t packet_size);
+  std::span<Packet> packets() { return packets_; }
+  std::span<Datagram> datagrams() { return datagrams_; }
+
+ private:
+  std::vector<std::byte> storage_;
+  std::vector<Packet> packets_;
+  std::vector<Datagram> datagrams_;
+};
+
+class TunToUdp {
+ public:
+  // tun_address: flannel0's address, the source of ICMP errors (as Flannel).
+  TunToUdp(const SharedRouteTable& routes, net::Ipv4 tun_address, Counters& counters,
+           size_t batch_size, size_t packet_size);
+  // One batch: read, route, send. Returns packets read.
+  size_t pump(PacketDevice& tun, DatagramSocket& udp);
+
+ private:
+  void answer_unreachable(PacketDevice& tun, net::Bytes offender);
+
+  const SharedRouteTable& routes_;
+  net::Ipv4 tun_address_;
+  Counters& counters_;
+  PacketBatch in_, out_, icmp_;
+};
+
+class UdpToTun {
+ public:
+  UdpToTun(Counters& counters, size_t batch_size, size_t packet_size);
+  size_t pump(DatagramSocket& udp, PacketDevice& tun);
+
+ private:
+  Counters& counters_;
+  PacketBatch in_, out_;
+};
+
+}  // namespace ovl::overlay

@@ -1,0 +1,74 @@
+// Where leases live: the interface both stores implement with the same keys
+// and JSON as Flannel.
+//   etcd  (etcd_store.h): a real etcd, v3 API through its JSON gateway;
+//   local (local_store.h): embedded, files in a directory, no server.
+// Both offer compare-and-swap creation (two nodes never get one subnet),
+// TTLs, and a watch so daemons learn of peers joining and leaving.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/overlay/lease.h"
+#include "core/overlay/network_config.h"
+
+namespace ovl::overlay {
+
+// The store cannot be reached or answered with an error; the caller keeps
+// what it knows and retries later.
+struct StoreUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct LeaseEvent {
+  enum class Type { added, removed };  // added covers changed, removed covers expired
+  Type type;
+  Lease lease;  // for removed, only subnet is meaningful
+};
+
+struct LeaseSnapshot {
+  std::vector<Lease> leases;  // live ones only, ordered by subnet
+  uint64_t revision = 0;      // watch from here to see what follows
+};
+
+struct WatchResult {
+  std::vector<LeaseEvent> events;  // in order
+  uint64_t revision = 0;           // the next watch starts after this
+  // History after the requested revision is gone (compacted, or the store
+  // restarted): the caller must re-list with leases() and diff.
+  bool resync = false;
+};
+
+class LeaseStore {
+ public:
+  virtual ~LeaseStore() = default;
+
+  // nullopt when <prefix>/config has not been written yet.
+  virtual std::optional<NetworkConfig> config() = 0;
+  virtual void put_config(const NetworkConfig& config) = 0;
+
+  virtual LeaseSnapshot leases() = 0;
+
+  // Creates <prefix>/subnets/<key> only if no live lease holds that subnet.
+  // Returns false when another holder got there first.
+  virtual bool create_lease(const net::Cidr& subnet, const LeaseAttrs& attrs,
+                            std::chrono::seconds ttl) = 0;
+  // Rewrites a lease with a fresh TTL and the given attributes (a restarted
+  // vxlan node publishes a new VtepMAC). Returns false when it no longer
+  // exists or another PublicIP holds it.
+  virtual bool renew_lease(const net::Cidr& subnet, const LeaseAttrs& attrs,
+                           std::chrono::seconds ttl) = 0;
+  virtual void delete_lease(const net::Cidr& subnet) = 0;
+
+  // Waits up to timeout for lease changes after revision.
+  virtual WatchResult watch(uint64_t revision, std::chrono::milliseconds timeout) = 0;
+
+  // For logs and status: "etcd http://172.20.33.102:2379 /coreos.com/network".
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace ovl::overlay

@@ -1,0 +1,51 @@
+// Flannel's udp backend: TUN device flannel0 with address <lease>/<network
+// length> (so the kernel routes the whole overlay network to it), MTU =
+// underlay MTU - 28, and a forwarder between flannel0 and a UDP socket bound
+// to PublicIP:8285, one thread per direction.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "core/overlay/backend.h"
+#include "core/overlay/forwarder.h"
+
+namespace ovl::os {
+class Tun;
+class UdpSocket;
+}  // namespace ovl::os
+
+namespace ovl::overlay {
+
+inline constexpr const char* kUdpDevice = "flannel0";
+inline constexpr int kUdpOverhead = 28;  // IPv4 + UDP headers
+
+class UdpBackend : public Backend {
+ public:
+  UdpBackend(const NetworkConfig& config, const ExternalIface& external);
+  ~UdpBackend() override;
+
+  std::string type() const override { return "udp"; }
+  int mtu() const override { return external_.mtu - kUdpOverhead; }
+  LeaseAttrs prepare() override;
+  void start(const Lease& own) override;
+  void add_peer(const Lease& peer) override;
+  void remove_peer(const net::Cidr& subnet) override;
+  void stop() override;
+  nlohmann::json status() const override;
+
+ private:
+  NetworkConfig config_;
+  ExternalIface external_;
+  SharedRouteTable routes_;
+  Counters counters_;
+  std::unique_ptr<os::Tun> tun_;
+  std::unique_ptr<os::UdpSocket> socket_;
+  std::atomic<bool> stopping_{false};
+  std::thread outbound_, inbound_;
+};
+
+nlohmann::json counters_json(const Counters& counters);
+
+}  // namespace ovl::overlay

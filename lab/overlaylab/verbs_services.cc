@@ -1,0 +1,151 @@
+// Verbs about a running lab's processes: status, stop, start, restart, and
+// the hidden __supervise that `up` starts.
+#include <signal.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/lab/journal.h"
+#include "core/lab/services.h"
+#include "core/lab/store_setup.h"
+#include "core/lab/supervisor.h"
+#include "lab/overlaylab/cli.h"
+#include "lab/overlaylab/verbs.h"
+
+namespace ovl::cli {
+namespace {
+
+std::vector<lab::Service> services_of(const lab::RunningLab& lab) {
+  return lab::lab_services(lab.scenario, lab.name, lab.dir, os::self_exe().parent_path() / "overlayd");
+}
+
+std::optional<os::ProcessId> supervisor_of(const lab::RunningLab& lab) {
+  std::optional<os::ProcessId> found;
+  for (const auto& e : lab::Journal::read(lab.dir.journal())) {
+    if (e.kind != "proc" || e.rest.find(" supervisor") == std::string::npos) continue;
+    auto id = os::ProcessId::parse(e.rest);
+    if (id && os::alive(*id)) found = id;
+  }
+  return found;
+}
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in, nullptr, false);
+}
+
+void print_node(const lab::RunningLab& lab, const scenario::Node& node, const lab::Service& svc) {
+  auto s = read_json(lab::status_path(lab.dir, node.name));
+  std::cout << node.name << ": overlayd " << lab::read_state(svc) << "\n";
+  if (s.is_discarded()) return;
+  std::cout << "  lease " << s["lease"]["subnet"].get<std::string>() << " (expires "
+            << s["lease"]["expires"].get<std::string>() << "), " << s["backend"].get<std::string>()
+            << " backend, MTU " << s["mtu"] << ", store " << (s["store"]["ok"].get<bool>() ? "ok" : "UNAVAILABLE")
+            << "\n";
+  for (const auto& p : s["peers"])
+    std::cout << "  peer " << p["subnet"].get<std::string>() << " -> " << p["public_ip"].get<std::string>() << ":"
+              << p["port"] << "\n";
+  if (!s.contains("counters")) return;
+  const auto& c = s["counters"];
+  std::cout << "  flannel0 -> udp: " << c["tun_rx_packets"] << " read, " << c["udp_tx_packets"] << " sent; "
+            << "udp -> flannel0: " << c["udp_rx_packets"] << " received, " << c["tun_tx_packets"] << " written\n"
+            << "  dropped: no route " << c["drops"]["no_route"] << ", ttl " << c["drops"]["ttl"] << ", malformed "
+            << c["drops"]["malformed"] << ", truncated " << c["drops"]["truncated"]
+            << "; ICMP unreachable sent " << c["icmp_unreachable_sent"] << "\n";
+}
+
+const lab::Service& find_service(const std::vector<lab::Service>& services, const std::string& name,
+                                 const lab::RunningLab& lab) {
+  for (const auto& s : services)
+    if (s.name == name) return s;
+  throw UsageError("lab '" + lab.name + "' has no service " + name);
+}
+
+// Asks the supervisor to bring svc to the desired state and waits for it.
+void change(const lab::RunningLab& lab, const lab::Service& svc, bool running) {
+  auto supervisor = supervisor_of(lab);
+  if (!supervisor) throw std::runtime_error("lab '" + lab.name + "' has no running supervisor");
+  lab::set_desired(svc, running);
+  ::kill(supervisor->pid, SIGHUP);
+  for (int i = 0; i < 200; ++i) {
+    if (bool(lab::running_pid(svc)) == running) {
+      std::cout << svc.name << ": " << lab::read_state(svc) << "\n";
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error(svc.name + " did not " + (running ? "start" : "stop") + " within 10 s: " +
+                           lab::read_state(svc));
+}
+
+int service_verb(const VerbArgs& args, const char* verb, bool stop, bool start) {
+  po::options_description opts("options");
+  opts.add_options()("etcd", "the lab's etcd instead of a node's overlayd");
+  auto usage = std::string("overlaylab ") + verb + " LAB NODE | overlaylab " + verb + " LAB --etcd";
+  auto a = parse(args, usage, opts, {"lab", "node?"});
+  if (a.help) return kOk;
+  if (bool(a.vm.count("etcd")) == bool(a.vm.count("node"))) throw UsageError("name a node or give --etcd (" + usage + ")");
+  require_root(verb);
+  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto services = services_of(lab);
+  auto name = a.vm.count("etcd") ? std::string("etcd") : lab::overlayd_service(a.vm["node"].as<std::string>());
+  const auto& svc = find_service(services, name, lab);
+  if (stop) change(lab, svc, false);
+  if (start) change(lab, svc, true);
+  return kOk;
+}
+
+std::atomic<bool> g_reload{false};
+void on_hup(int) { g_reload = true; }
+
+}  // namespace
+
+int verb_status(const VerbArgs& args) {
+  po::options_description opts("options");
+  auto a = parse(args, "overlaylab status LAB", opts, {"lab"});
+  if (a.help) return kOk;
+  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto services = services_of(lab);
+  const auto& o = lab.scenario.overlay;
+  std::cout << "lab " << lab.name << ": " << to_string(o.backend) << " backend over " << o.network.str()
+            << ", supervisor " << (supervisor_of(lab) ? "running" : "NOT RUNNING") << "\n";
+  if (o.store == scenario::Store::etcd)
+    std::cout << "etcd on " << o.etcd_node << " (" << lab::etcd_endpoint(lab.scenario)
+              << "): " << lab::read_state(find_service(services, "etcd", lab)) << "\n";
+  else
+    std::cout << "store: local, " << lab::local_store_path(lab.dir).string() << "\n";
+  for (const auto& node : lab.scenario.nodes)
+    print_node(lab, node, find_service(services, lab::overlayd_service(node.name), lab));
+  return kOk;
+}
+
+int verb_stop(const VerbArgs& args) { return service_verb(args, "stop", true, false); }
+int verb_start(const VerbArgs& args) { return service_verb(args, "start", false, true); }
+int verb_restart(const VerbArgs& args) { return service_verb(args, "restart", true, true); }
+
+int verb_supervise(const VerbArgs& args) {
+  po::options_description opts("options");
+  opts.add_options()("state-dir", po::value<std::string>(), "lab state root");
+  auto a = parse(args, "overlaylab __supervise LAB --state-dir DIR", opts, {"lab"});
+  if (a.help) return kOk;
+  auto root = a.vm.count("state-dir") ? a.vm["state-dir"].as<std::string>() : state_root();
+  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), root);
+  install_interrupt_handlers();
+  struct sigaction sa {};
+  sa.sa_handler = on_hup;
+  sigaction(SIGHUP, &sa, nullptr);
+  lab::Journal journal(lab.dir.journal());
+  auto store_ready = [&] {
+    auto store = lab::open_lab_store(lab.scenario, lab.name, lab.dir);
+    lab::prepare_store(*store.store, lab.scenario, std::chrono::seconds(30));
+    std::cerr << "supervisor: network config written to " << store->describe() << std::endl;
+  };
+  lab::Supervisor supervisor(services_of(lab), journal, lab.dir.journal(), store_ready, std::cerr);
+  supervisor.run(g_interrupted, g_reload);
+  return kOk;
+}
+
+}  // namespace ovl::cli
