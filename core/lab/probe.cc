@@ -15,7 +15,7 @@ namespace {
 // own echo's reply is taken for ours.
 std::vector<std::byte> echo_payload(std::mt19937_64& rng) {
   std::vector<std::byte> payload(56);
-  for (size_t i = 0; i < payload.size(); ++i) payload[i] = i < 16 ? std::byte(rng() & 0xff) : std::byte(i);
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = i < kNonceSize ? std::byte(rng() & 0xff) : std::byte(i);
   return payload;
 }
 
@@ -58,7 +58,8 @@ ProbeReport probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::st
   report.id = uint16_t(rng());
   for (int seq = 1; seq <= opts.count; ++seq) {
     auto payload = echo_payload(rng);
-    ProbeEcho echo{seq, pinger.echo(report.dst, report.id, uint16_t(seq), net::as_bytes(payload), opts.timeout)};
+    ProbeEcho echo{seq, pinger.echo(report.dst, report.id, uint16_t(seq), net::as_bytes(payload), opts.timeout),
+                   payload};
     report.echoes.push_back(echo);
     if (on_echo) on_echo(report, echo);
     if (seq < opts.count) std::this_thread::sleep_for(opts.interval);

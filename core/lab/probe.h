@@ -23,7 +23,10 @@ struct ProbeOptions {
 struct ProbeEcho {
   int seq = 0;
   os::EchoResult result;
+  std::vector<std::byte> payload;  // as sent; its first kNonceSize bytes are random
 };
+
+inline constexpr size_t kNonceSize = 16;
 
 struct ProbeReport {
   std::string from, to;

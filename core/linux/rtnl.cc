@@ -13,6 +13,7 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
+#include <cctype>
 #include <cstring>
 
 #include "core/linux/netns.h"
@@ -70,7 +71,19 @@ void for_each(nl_cache* cache, Fn fn) {
 NetlinkError::NetlinkError(const std::string& what, int nl_error)
     : std::runtime_error(what + ": " + nl_geterror(nl_error)), nl_error_(nl_error) {}
 
+bool NetlinkError::missing() const {
+  int e = nl_error_ < 0 ? -nl_error_ : nl_error_;  // libnl calls return -NLE_*
+  return e == NLE_OBJ_NOTFOUND || e == NLE_NOADDR;
+}
+
 bool NeighInfo::permanent() const { return state & NUD_PERMANENT; }
+
+std::string NeighInfo::state_name() const {
+  char buf[64];
+  std::string s = rtnl_neigh_state2str(state, buf, sizeof buf);
+  for (auto& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
 
 Rtnl::Rtnl(int netns_fd) : sock_(nl_socket_alloc()) {
   if (!sock_) throw std::bad_alloc();
@@ -160,7 +173,31 @@ void Rtnl::add_vxlan(const VxlanSpec& spec) {
   check(rtnl_link_vxlan_set_link(link.get(), uint32_t(ifindex(spec.dev))), what);
   check(rtnl_link_vxlan_set_port(link.get(), spec.port), what);
   check(rtnl_link_vxlan_set_learning(link.get(), spec.learning), what);
+  if (spec.mac) rtnl_link_set_addr(link.get(), make_mac(*spec.mac).get());
   check(rtnl_link_add(sock_, link.get(), NLM_F_CREATE | NLM_F_EXCL), what);
+}
+
+std::optional<VxlanSpec> Rtnl::vxlan(const std::string& name) {
+  rtnl_link* raw = nullptr;
+  if (rtnl_link_get_kernel(sock_, 0, name.c_str(), &raw) < 0) return std::nullopt;
+  LinkPtr link(raw);
+  const char* kind = rtnl_link_get_type(link.get());
+  if (!kind || std::string(kind) != "vxlan") return std::nullopt;
+  VxlanSpec spec;
+  spec.name = name;
+  uint32_t vni = 0, dev = 0, port = 0;
+  nl_addr* local = nullptr;
+  if (rtnl_link_vxlan_get_id(link.get(), &vni) == 0) spec.vni = vni;
+  if (rtnl_link_vxlan_get_local(link.get(), &local) == 0) {
+    AddrPtr owned(local);
+    spec.local = to_ipv4(local).value_or(net::Ipv4());
+  }
+  if (rtnl_link_vxlan_get_link(link.get(), &dev) == 0 && dev) spec.dev = link_name(int(dev));
+  if (rtnl_link_vxlan_get_port(link.get(), &port) == 0) spec.port = uint16_t(port);
+  spec.learning = rtnl_link_vxlan_get_learning(link.get()) > 0;
+  spec.mtu = int(rtnl_link_get_mtu(link.get()));
+  spec.mac = to_mac(rtnl_link_get_addr(link.get()));
+  return spec;
 }
 
 void Rtnl::delete_link(const std::string& name) {
@@ -198,6 +235,15 @@ void Rtnl::add_address(const std::string& link, net::Cidr address) {
   rtnl_addr_set_prefixlen(addr.get(), address.len());
   check(rtnl_addr_add(sock_, addr.get(), NLM_F_EXCL),
         "adding address " + address.str() + " to " + link);
+}
+
+void Rtnl::delete_address(const std::string& link, net::Cidr address) {
+  RtAddrPtr addr(rtnl_addr_alloc());
+  rtnl_addr_set_ifindex(addr.get(), ifindex(link));
+  check(rtnl_addr_set_local(addr.get(), make_addr(address.addr(), address.len()).get()),
+        "deleting address " + address.str());
+  rtnl_addr_set_prefixlen(addr.get(), address.len());
+  check(rtnl_addr_delete(sock_, addr.get(), 0), "deleting address " + address.str() + " from " + link);
 }
 
 std::vector<AddressInfo> Rtnl::addresses() {
@@ -244,6 +290,10 @@ void Rtnl::add_route(const RouteSpec& r) {
 
 void Rtnl::delete_route(const RouteSpec& r) {
   check(rtnl_route_delete(sock_, build_route(r, ifindex(r.dev)).get(), 0), "deleting " + describe(r));
+}
+
+void Rtnl::replace_route(const RouteSpec& r) {
+  check(rtnl_route_add(sock_, build_route(r, ifindex(r.dev)).get(), NLM_F_REPLACE), "replacing " + describe(r));
 }
 
 std::vector<RouteInfo> Rtnl::routes() {
@@ -325,7 +375,23 @@ std::vector<NeighInfo> Rtnl::neighbours() {
     auto* n = reinterpret_cast<rtnl_neigh*>(o);
     if (rtnl_neigh_get_family(n) != AF_INET) return;
     out.push_back({link_name(rtnl_neigh_get_ifindex(n)), to_ipv4(rtnl_neigh_get_dst(n)),
-                   to_mac(rtnl_neigh_get_lladdr(n)), std::nullopt, rtnl_neigh_get_state(n)});
+                   to_mac(rtnl_neigh_get_lladdr(n)), std::nullopt, rtnl_neigh_get_state(n), "", false});
+  });
+  return out;
+}
+
+std::vector<NeighInfo> Rtnl::all_fdb() {
+  nl_cache* raw = nullptr;
+  check(rtnl_neigh_alloc_cache_flags(sock_, &raw, NL_CACHE_AF_ITER), "listing fdb entries");
+  CachePtr cache(raw);
+  std::vector<NeighInfo> out;
+  for_each(cache.get(), [&](nl_object* o) {
+    auto* n = reinterpret_cast<rtnl_neigh*>(o);
+    if (rtnl_neigh_get_family(n) != AF_BRIDGE) return;
+    int master = rtnl_neigh_get_master(n);
+    out.push_back({link_name(rtnl_neigh_get_ifindex(n)), std::nullopt, to_mac(rtnl_neigh_get_lladdr(n)),
+                   to_ipv4(rtnl_neigh_get_dst(n)), rtnl_neigh_get_state(n), master > 0 ? link_name(master) : "",
+                   bool(rtnl_neigh_get_flags(n) & NTF_SELF)});
   });
   return out;
 }
@@ -340,7 +406,7 @@ std::vector<NeighInfo> Rtnl::fdb(const std::string& dev) {
     auto* n = reinterpret_cast<rtnl_neigh*>(o);
     if (rtnl_neigh_get_family(n) != AF_BRIDGE || rtnl_neigh_get_ifindex(n) != index) return;
     out.push_back({dev, std::nullopt, to_mac(rtnl_neigh_get_lladdr(n)), to_ipv4(rtnl_neigh_get_dst(n)),
-                   rtnl_neigh_get_state(n)});
+                   rtnl_neigh_get_state(n), "", bool(rtnl_neigh_get_flags(n) & NTF_SELF)});
   });
   return out;
 }

@@ -19,6 +19,8 @@ class NetlinkError : public std::runtime_error {
  public:
   NetlinkError(const std::string& what, int nl_error);
   int nl_error() const { return nl_error_; }
+  // The object was not there (no such link, route, neighbour or address).
+  bool missing() const;
 
  private:
   int nl_error_;
@@ -39,6 +41,7 @@ struct VxlanSpec {
   uint16_t port = 8472;
   bool learning = false;
   int mtu = 1450;
+  std::optional<net::Mac> mac;  // absent: the kernel picks a random one
 };
 
 struct LinkInfo {
@@ -73,7 +76,10 @@ struct NeighInfo {
   std::optional<net::Mac> mac;
   std::optional<net::Ipv4> dst;  // FDB remote (VXLAN)
   int state = 0;                 // NUD_*
+  std::string master;            // bridge FDB entries: the bridge
+  bool self = false;             // NTF_SELF: the device's own table (VXLAN)
   bool permanent() const;
+  std::string state_name() const;  // "REACHABLE", "PERMANENT", ... as ip neigh prints it
 };
 
 class Rtnl {
@@ -92,16 +98,22 @@ class Rtnl {
   // A veth pair: name here, peer_name in the namespace peer_netns_fd.
   void add_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd, int mtu);
   void add_vxlan(const VxlanSpec& spec);
+  // The VXLAN settings of an existing device; nullopt when there is no link
+  // of that name or it is not VXLAN.
+  std::optional<VxlanSpec> vxlan(const std::string& name);
   void delete_link(const std::string& name);
   void set_master(const std::string& link, const std::string& master);
   void set_up(const std::string& link);
   void set_mtu(const std::string& link, int mtu);
 
   void add_address(const std::string& link, net::Cidr address);
+  void delete_address(const std::string& link, net::Cidr address);
   std::vector<AddressInfo> addresses();
 
   void add_route(const RouteSpec& route);
   void delete_route(const RouteSpec& route);
+  // Adds the route or replaces the one to the same destination (ip route replace).
+  void replace_route(const RouteSpec& route);
   std::vector<RouteInfo> routes();  // main table, IPv4
 
   // Permanent ARP entry: ip on dev is mac (Flannel's vxlan neighbour).
@@ -112,6 +124,9 @@ class Rtnl {
   void delete_fdb(const std::string& dev, net::Mac mac, net::Ipv4 dst);
   std::vector<NeighInfo> neighbours();  // IPv4 ARP entries
   std::vector<NeighInfo> fdb(const std::string& dev);
+  // Every bridge-family entry: bridges' learned and static entries and
+  // VXLAN devices' remote entries, as `bridge fdb show` lists them.
+  std::vector<NeighInfo> all_fdb();
 
  private:
   std::string link_name(int index);

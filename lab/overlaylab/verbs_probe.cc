@@ -7,6 +7,7 @@
 #include "core/lab/executor.h"
 #include "core/lab/probe.h"
 #include "lab/overlaylab/cli.h"
+#include "lab/overlaylab/tracing.h"
 #include "lab/overlaylab/verbs.h"
 
 namespace ovl::cli {
@@ -72,24 +73,16 @@ int verb_ping(const VerbArgs& args) {
 
 namespace {
 
-// Runs the scenario's probes and checks its expectations; true when all pass.
-bool run_probes(const lab::RunningLab& lab, os::LinuxNetworkOps& net) {
+// Traces the scenario's probes and checks its expectations; true when all
+// pass. A probe's further echoes (count > 1) go untraced.
+bool run_probes(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const std::filesystem::path& out) {
   int failed = 0;
   for (const auto& p : lab.scenario.probes) {
     if (g_interrupted) throw lab::Interrupted();
     std::printf("\nprobe %s: %s -> %s\n", p.name.c_str(), p.from.c_str(), p.to.c_str());
-    auto report = run_probe(lab, net, p.from, p.to, lab::ProbeOptions{p.count});
-    std::vector<std::string> problems;
-    bool expected = false;
-    for (const auto& x : lab.scenario.expects) {
-      if (x.probe != p.name) continue;
-      expected = true;
-      for (auto& f : lab::check_expectation(x, report)) problems.push_back(f);
-    }
-    if (!expected && !report.received()) problems.push_back("no reply");
-    for (const auto& f : problems) std::printf("FAIL %s: %s\n", p.name.c_str(), f.c_str());
-    if (problems.empty()) std::printf("ok   %s\n", p.name.c_str());
-    failed += !problems.empty();
+    std::fflush(stdout);
+    failed += !trace_and_check(lab, net, p.name, p.from, p.to, lab::TraceOptions{}, out);
+    if (p.count > 1) run_probe(lab, net, p.from, p.to, lab::ProbeOptions{p.count - 1});
   }
   std::printf("\n%zu probes, %d failed\n", lab.scenario.probes.size(), failed);
   return failed == 0;
@@ -100,8 +93,9 @@ bool run_probes(const lab::RunningLab& lab, os::LinuxNetworkOps& net) {
 int verb_run(const VerbArgs& args) {
   po::options_description opts("options");
   opts.add_options()("name", po::value<std::string>(), "lab name (default: the scenario's name)")(
-      "keep", "leave the lab up afterwards (overlaylab down LAB removes it)");
-  auto a = parse(args, "overlaylab run FILE [--name LAB] [--keep]", opts, {"file"});
+      "keep", "leave the lab up afterwards (overlaylab down LAB removes it)")(
+      "out", po::value<std::string>(), "directory for trace files (default ./overlaylab-out/LAB)");
+  auto a = parse(args, "overlaylab run FILE [--name LAB] [--keep] [--out DIR]", opts, {"file"});
   if (a.help) return kOk;
   auto file = a.vm["file"].as<std::string>();
   auto up_args = VerbArgs{file};
@@ -112,7 +106,8 @@ int verb_run(const VerbArgs& args) {
   try {
     auto lab = lab::open_lab(lab_name, state_root());
     os::LinuxNetworkOps net;
-    passed = run_probes(lab, net);
+    auto out = a.vm.count("out") ? std::filesystem::path(a.vm["out"].as<std::string>()) : default_out_dir(lab_name);
+    passed = run_probes(lab, net, out);
   } catch (const std::exception& e) {
     std::cerr << "overlaylab run: " << e.what() << "\n";
   }

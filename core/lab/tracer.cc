@@ -1,0 +1,126 @@
+#include "core/lab/tracer.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/lab/services.h"
+#include "core/linux/capture.h"
+#include "core/scenario/names.h"
+#include "core/trace/explain.h"
+#include "core/trace/render.h"
+
+namespace ovl::lab {
+namespace fs = std::filesystem;
+namespace {
+
+using namespace std::chrono_literals;
+
+trace::DecodeOptions decode_options(const scenario::Overlay& o) {
+  switch (o.backend) {
+    case scenario::Backend::udp: return {o.port, 0};
+    case scenario::Backend::vxlan: return {0, o.port};
+    case scenario::Backend::host_gw: return {0, 0};
+  }
+  return {};
+}
+
+std::string outcome(const ProbeReport& report) {
+  if (report.echoes.empty()) return "not sent";
+  const auto& r = report.echoes.front().result;
+  switch (r.kind) {
+    case os::EchoResult::Kind::reply: return "reply";
+    case os::EchoResult::Kind::timeout: return "no reply";
+    case os::EchoResult::Kind::icmp_error:
+      return std::string(r.icmp_type == 3 ? (r.icmp_code == 0 ? "ICMP net unreachable" : "ICMP destination unreachable")
+                                          : "ICMP time exceeded") + " from " + r.from.str();
+  }
+  return "";
+}
+
+trace::HostState host_state(os::Rtnl& rtnl) {
+  trace::HostState h;
+  auto links = rtnl.links();
+  for (const auto& l : links) {
+    std::string master;
+    for (const auto& m : links)
+      if (m.index == l.master) master = m.name;
+    h.links.push_back({l.name, l.kind, master, l.mac});
+  }
+  for (const auto& a : rtnl.addresses()) h.addrs.push_back({a.dev, a.address});
+  for (const auto& r : rtnl.routes()) h.routes.push_back({r.dst, r.via, r.src, r.dev, r.protocol, r.scope, r.onlink});
+  for (const auto& n : rtnl.neighbours())
+    if (n.ip) h.neighbours.push_back({n.dev, *n.ip, n.mac, n.state_name()});
+  for (const auto& f : rtnl.all_fdb())
+    if (f.mac) h.fdb.push_back({f.dev, f.master, *f.mac, f.dst, f.permanent(), f.self});
+  return h;
+}
+
+std::optional<trace::DaemonState> daemon_state(const fs::path& status_file) {
+  std::ifstream in(status_file);
+  auto s = nlohmann::json::parse(in, nullptr, false);
+  if (s.is_discarded() || !s.contains("lease")) return std::nullopt;
+  trace::DaemonState d;
+  d.backend = s.value("backend", "");
+  d.lease = net::Cidr::parse(s["lease"].value("subnet", "")).value_or(net::Cidr());
+  for (const auto& p : s.value("peers", nlohmann::json::array())) {
+    auto subnet = net::Cidr::parse(p.value("subnet", ""));
+    auto ip = net::Ipv4::parse(p.value("public_ip", ""));
+    if (subnet && ip) d.peers.push_back({*subnet, *ip, uint16_t(p.value("port", 0))});
+  }
+  return d;
+}
+
+}  // namespace
+
+trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net) {
+  trace::Snapshot s;
+  s.overlay_port = lab.scenario.overlay.port;
+  s.backend = scenario::to_string(lab.scenario.overlay.backend);
+  for (const auto& host : lab.scenario.host_names())
+    s.hosts[host] = host_state(net.rtnl(scenario::netns_name(lab.name, host)));
+  for (const auto& node : lab.scenario.nodes) s.hosts[node.name].daemon = daemon_state(status_path(lab.dir, node.name));
+  return s;
+}
+
+Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::string& probe_name,
+                   const std::string& from, const std::string& to, const TraceOptions& options) {
+  std::vector<os::CaptureTarget> targets;
+  for (const auto& host : lab.scenario.host_names()) targets.push_back({scenario::netns_name(lab.name, host), host});
+  if (options.fabric) targets.push_back({scenario::fabric_netns_name(lab.name), std::string(scenario::kFabricHost)});
+  os::Capturer capturer(targets, lab.scenario.overlay.port);
+  std::thread collector([&] { capturer.collect(options.timeout + 2s); });
+  Traced out;
+  try {
+    out.report = probe(lab, net, from, to, ProbeOptions{1, options.timeout, 0ms}, nullptr);
+  } catch (...) {
+    capturer.stop();
+    collector.join();
+    throw;
+  }
+  // The reply is read from the probe socket as the last hop is captured;
+  // give the capture sockets a moment to queue it.
+  std::this_thread::sleep_for(20ms);
+  capturer.stop();
+  collector.join();
+  const auto& echo = out.report.echoes.at(0);
+  trace::ProbeKey key{out.report.id, uint16_t(echo.seq),
+                      std::vector<std::byte>(echo.payload.begin(), echo.payload.begin() + kNonceSize), out.report.dst};
+  out.trace = trace::build_trace(capturer.take(), key, decode_options(lab.scenario.overlay));
+  out.trace.probe = probe_name;
+  out.trace.from = from;
+  out.trace.to = to;
+  out.trace.reply = out.report.received() > 0;
+  out.trace.ttl = out.report.reply_ttl();
+  out.trace.outcome = outcome(out.report);
+  trace::explain(out.trace, take_snapshot(lab, net));
+  return out;
+}
+
+void write_trace_files(const trace::Trace& t, const fs::path& dir) {
+  fs::create_directories(dir);
+  std::ofstream(dir / ("trace-" + t.probe + ".json")) << trace::to_json(t).dump(2) << "\n";
+  std::ofstream(dir / ("trace-" + t.probe + ".pcapng"), std::ios::binary) << trace::to_pcapng(t);
+}
+
+}  // namespace ovl::lab

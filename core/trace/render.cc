@@ -1,0 +1,93 @@
+#include "core/trace/render.h"
+
+#include <cstdio>
+
+namespace ovl::trace {
+namespace {
+
+std::string pad(std::string s, size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+std::string summary_line(const Trace& t) {
+  std::string out = "trace " + t.probe + ": " + t.from + " -> " + t.to + " (" + t.dst.str() + "): " + t.outcome;
+  if (t.ttl) out += ", ttl=" + std::to_string(*t.ttl);
+  out += "\n" + std::to_string(t.hops.size()) + " hops; user/kernel crossings by the daemons: " +
+         std::to_string(t.crossings(Leg::request)) + " on the request, " + std::to_string(t.crossings(Leg::reply)) +
+         " on the reply\n";
+  if (!t.reply) {
+    for (Leg leg : {Leg::request, Leg::reply})
+      if (const Hop* last = t.last(leg))
+        out += std::string("the ") + to_string(leg) + " was last seen at " + last->name() + " (" +
+               to_string(last->dir) + ")\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string headers_line(const Hop& hop) {
+  std::string out;
+  for (const auto& l : hop.layers) {
+    if (l.proto == "eth" && &l == &hop.layers.front()) continue;
+    out += (out.empty() ? "" : " | ") + l.summary;
+  }
+  return out;
+}
+
+std::string render_table(const Trace& t) {
+  std::string out = summary_line(t);
+  if (t.hops.empty()) return out + "no packet of the probe was captured\n";
+  int64_t t0 = t.hops.front().t_ns;
+  size_t width = 8;
+  for (const auto& h : t.hops) width = std::max(width, h.name().size());
+  std::optional<Leg> leg;
+  for (const auto& h : t.hops) {
+    if (leg != h.leg) out += std::string("-- ") + to_string(h.leg) + "\n";
+    leg = h.leg;
+    char when[32];
+    std::snprintf(when, sizeof when, "%3d %9.1f us  ", h.seq, double(h.t_ns - t0) / 1000.0);
+    out += when + pad(h.name(), width) + "  " + pad(to_string(h.dir), 3) + "  " + headers_line(h) + "\n";
+    if (h.decision) out += std::string(18, ' ') + "-> " + h.decision->text() + "\n";
+  }
+  return out;
+}
+
+nlohmann::ordered_json to_json(const Trace& t) {
+  nlohmann::ordered_json j;
+  j["probe"] = t.probe;
+  j["from"] = t.from;
+  j["to"] = t.to;
+  j["dst"] = t.dst.str();
+  j["reply"] = t.reply;
+  j["ttl"] = t.ttl ? nlohmann::ordered_json(*t.ttl) : nlohmann::ordered_json(nullptr);
+  j["outcome"] = t.outcome;
+  j["crossings"] = {{"request", t.crossings(Leg::request)}, {"reply", t.crossings(Leg::reply)}};
+  j["hops"] = nlohmann::ordered_json::array();
+  for (const auto& h : t.hops) {
+    nlohmann::ordered_json hop{{"seq", h.seq}, {"t_ns", h.t_ns}, {"host", h.host}, {"if", h.iface},
+                               {"dir", to_string(h.dir)}, {"leg", to_string(h.leg)}};
+    hop["layers"] = nlohmann::ordered_json::array();
+    for (const auto& l : h.layers) {
+      nlohmann::ordered_json layer{{"proto", l.proto}};
+      for (auto& [k, v] : l.fields.items()) layer[k] = v;
+      hop["layers"].push_back(layer);
+    }
+    if (!h.decision) {
+      hop["decision"] = nullptr;
+    } else {
+      const auto& d = *h.decision;
+      nlohmann::ordered_json dj;
+      for (auto [k, v] : {std::pair{"userspace", &d.userspace}, {"route", &d.route}, {"matched", &d.matched},
+                          {"neighbour", &d.neighbour}, {"fdb", &d.fdb}, {"bridge", &d.bridge}, {"lease", &d.lease},
+                          {"encap", &d.encap}, {"local", &d.local}})
+        if (!v->empty()) dj[k] = *v;
+      hop["decision"] = dj;
+    }
+    j["hops"].push_back(hop);
+  }
+  return j;
+}
+
+}  // namespace ovl::trace

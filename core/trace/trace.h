@@ -1,0 +1,66 @@
+// A probe's walk: the sightings that belong to it, decoded, split into the
+// request and reply legs and ordered by kernel timestamp, each hop with the
+// decision taken there (explain.h). This is what every output renders.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/trace/decode.h"
+#include "core/trace/sighting.h"
+
+namespace ovl::trace {
+
+// Why a hop went where it went. Each field is one line, empty when it does
+// not apply; text() joins them for a table.
+struct Decision {
+  std::string route;      // as `ip route get` prints it
+  std::string matched;    // the entry that matched, as `ip route` prints it
+  std::string neighbour;  // as `ip neigh` prints it
+  std::string fdb;        // as `bridge fdb` prints it
+  std::string bridge;     // what the bridge did with the frame
+  std::string lease;      // the daemon's lease entry (subnet -> PublicIP:port)
+  std::string encap;      // encapsulation added or removed here
+  std::string local;      // delivered to this host, or forwarded onward
+  std::string userspace;  // "TUN read", "UDP send", "UDP receive", "TUN write"
+  bool empty() const;
+  std::string text() const;
+};
+
+struct Hop {
+  int seq = 0;
+  int64_t t_ns = 0;
+  size_t point = 0;
+  std::string host, iface;
+  Direction dir = Direction::in;
+  Leg leg = Leg::request;
+  LinkType link = LinkType::ethernet;
+  std::vector<Layer> layers;
+  std::optional<Decision> decision;
+  std::vector<std::byte> bytes;
+  uint32_t wire_len = 0;
+  std::string name() const { return host + ":" + iface; }
+};
+
+struct Trace {
+  std::string probe, from, to;
+  net::Ipv4 dst;
+  std::vector<CapturePoint> points;
+  std::vector<Hop> hops;  // request leg first, each leg in time order
+  bool reply = false;
+  std::optional<int> ttl;  // of the reply as received
+  std::string outcome;     // "reply", "ICMP net unreachable from 100.96.1.0", "no reply"
+
+  // User/kernel crossings the daemons made on a leg (hops with userspace set).
+  int crossings(Leg leg) const;
+  // The last hop of a leg, or nullptr when the leg never appeared.
+  const Hop* last(Leg leg) const;
+};
+
+// Keeps the sightings that carry the probe, decodes them and orders them.
+// Equal timestamps (a bridge and its port see one skb) are ordered by
+// topology: a port before its bridge on the way in, after it on the way out.
+Trace build_trace(const Capture& capture, const ProbeKey& key, const DecodeOptions& options);
+
+}  // namespace ovl::trace

@@ -1,0 +1,185 @@
+// The trace pipeline without a kernel: synthetic sightings of one probe
+// through a udp overlay, decoded, ordered, explained and rendered.
+#include <gtest/gtest.h>
+
+#include "core/net/packet.h"
+#include "core/trace/explain.h"
+#include "core/trace/expect.h"
+#include "core/trace/render.h"
+
+namespace ovl::trace {
+namespace {
+
+using Bytes = std::vector<std::byte>;
+const net::Ipv4 kC1(100, 96, 1, 2), kC2(100, 96, 2, 3), kN1(172, 20, 33, 102), kN2(172, 20, 54, 98);
+const net::Mac kMacA = *net::Mac::parse("02:00:00:00:00:0a"), kMacB = *net::Mac::parse("02:00:00:00:00:0b");
+
+Bytes nonce() { return Bytes(16, std::byte(0x5a)); }
+
+Bytes echo(uint8_t type, net::Ipv4 src, net::Ipv4 dst, uint8_t ttl, Bytes payload = nonce()) {
+  auto icmp = net::build_icmp_echo(type, 77, 1, net::as_bytes(payload));
+  net::Ipv4Header h;
+  h.ttl = ttl;
+  h.protocol = net::kProtoIcmp;
+  h.src = src;
+  h.dst = dst;
+  return net::build_ipv4(h, net::as_bytes(icmp));
+}
+
+Bytes eth(const Bytes& ip, net::Mac dst = kMacB) { return net::build_ethernet(dst, kMacA, net::kEtherTypeIpv4, net::as_bytes(ip)); }
+
+Bytes in_udp(const Bytes& inner) { return eth(net::build_udp(kN1, 8285, kN2, 8285, net::as_bytes(inner))); }
+
+ProbeKey key() { return ProbeKey{77, 1, nonce(), kC2}; }
+
+TEST(Decode, FindsTheProbeInsideUdpEncapsulation) {
+  auto d = decode(net::as_bytes(in_udp(echo(net::kIcmpEchoRequest, kC1, kC2, 62))), LinkType::ethernet, key());
+  ASSERT_EQ(d.leg, Leg::request);
+  std::vector<std::string> protos;
+  for (auto& l : d.layers) protos.push_back(l.proto);
+  EXPECT_EQ(protos, (std::vector<std::string>{"eth", "ipv4", "udp", "ipv4", "icmp"}));
+  EXPECT_EQ(outer_ipv4(d.layers)->fields["dst"], "172.20.54.98");
+  EXPECT_EQ(inner_ipv4(d.layers)->fields["ttl"], 62);
+}
+
+TEST(Decode, FindsTheProbeInsideVxlan) {
+  Bytes vx(8);
+  vx[0] = std::byte(0x08);
+  vx[6] = std::byte(1);
+  auto inner = eth(echo(net::kIcmpEchoReply, kC2, kC1, 63));
+  vx.insert(vx.end(), inner.begin(), inner.end());
+  auto frame = eth(net::build_udp(kN2, 40000, kN1, 8472, net::as_bytes(vx)));
+  auto d = decode(net::as_bytes(frame), LinkType::ethernet, key(), DecodeOptions{0, 8472});
+  ASSERT_EQ(d.leg, Leg::reply);
+  EXPECT_EQ(first(d.layers, "vxlan")->fields["vni"], 1);
+  EXPECT_EQ(d.layers.size(), 7u);
+}
+
+TEST(Decode, MatchesAnIcmpErrorQuotingTheProbe) {
+  auto offending = echo(net::kIcmpEchoRequest, kC1, kC2, 63);
+  auto error = net::build_icmp_error(net::Ipv4(100, 96, 1, 0), net::kIcmpUnreachable, 0, net::as_bytes(offending), 8);
+  auto d = decode(net::as_bytes(error), LinkType::raw_ip, key());
+  EXPECT_EQ(d.leg, Leg::reply);
+  EXPECT_EQ(d.layers.back().summary, "ICMP net unreachable");
+}
+
+TEST(Decode, IgnoresOtherEchoes) {
+  Bytes other(16, std::byte(1));
+  EXPECT_FALSE(decode(net::as_bytes(eth(echo(net::kIcmpEchoRequest, kC1, kC2, 64, other))), LinkType::ethernet, key()).leg);
+}
+
+Capture walk() {
+  Capture c;
+  c.points = {{"container-1", "eth0", LinkType::ethernet, ""},
+              {"node1", "vethcontainer-1", LinkType::ethernet, "docker0"},
+              {"node1", "docker0", LinkType::ethernet, ""},
+              {"node1", "flannel0", LinkType::raw_ip, ""},
+              {"node1", "eth0", LinkType::ethernet, ""}};
+  auto req = echo(net::kIcmpEchoRequest, kC1, kC2, 64);
+  // Captured out of order; the bridge and its port share a timestamp.
+  c.sightings.push_back({4, 500, Direction::out, in_udp(echo(net::kIcmpEchoRequest, kC1, kC2, 62)), 0});
+  c.sightings.push_back({2, 100, Direction::in, eth(req), 0});
+  c.sightings.push_back({1, 100, Direction::in, eth(req), 0});
+  c.sightings.push_back({0, 50, Direction::out, eth(req), 0});
+  c.sightings.push_back({3, 200, Direction::out, echo(net::kIcmpEchoRequest, kC1, kC2, 63), 0});
+  c.sightings.push_back({4, 600, Direction::out, eth(echo(net::kIcmpEchoRequest, kC1, kC2, 64, Bytes(16))), 0});
+  return c;
+}
+
+TEST(BuildTrace, OrdersByTimeAndPortBeforeBridgeOnTheWayIn) {
+  auto t = build_trace(walk(), key(), {});
+  std::vector<std::string> names;
+  for (auto& h : t.hops) names.push_back(h.name());
+  EXPECT_EQ(names, (std::vector<std::string>{"container-1:eth0", "node1:vethcontainer-1", "node1:docker0",
+                                             "node1:flannel0", "node1:eth0"}));
+  EXPECT_EQ(t.hops.back().seq, 5);
+}
+
+Snapshot node1_snapshot() {
+  HostState n1;
+  n1.links = {{"eth0", "veth", "", kMacA}, {"docker0", "bridge", "", kMacB}, {"vethcontainer-1", "veth", "docker0", {}},
+              {"flannel0", "tun", "", {}}};
+  n1.addrs = {{"eth0", *net::Cidr::parse("172.20.33.102/19")}, {"docker0", *net::Cidr::parse("100.96.1.1/24")},
+              {"flannel0", *net::Cidr::parse("100.96.1.0/16")}};
+  n1.routes = {{*net::Cidr::parse("0.0.0.0/0"), net::Ipv4(172, 20, 32, 1), {}, "eth0", 3, 0, false},
+               {*net::Cidr::parse("100.96.0.0/16"), {}, net::Ipv4(100, 96, 1, 0), "flannel0", 2, 253, false},
+               {*net::Cidr::parse("100.96.1.0/24"), {}, net::Ipv4(100, 96, 1, 1), "docker0", 2, 253, false},
+               {*net::Cidr::parse("172.20.32.0/19"), {}, kN1, "eth0", 2, 253, false}};
+  n1.neighbours = {{"eth0", kN2, kMacB, "REACHABLE"}};
+  n1.daemon = DaemonState{"udp", *net::Cidr::parse("100.96.1.0/24"), {{*net::Cidr::parse("100.96.2.0/24"), kN2, 8285}}};
+  Snapshot s;
+  s.hosts["node1"] = n1;
+  return s;
+}
+
+TEST(Explain, RoutesAsIpRouteGetAndTheLeaseAtTheUserSpaceHop) {
+  auto t = build_trace(walk(), key(), {});
+  explain(t, node1_snapshot());
+  const auto& tun = t.hops[3];
+  ASSERT_TRUE(tun.decision);
+  EXPECT_EQ(tun.decision->route, "100.96.2.3 dev flannel0 src 100.96.1.0");
+  EXPECT_EQ(tun.decision->matched, "100.96.0.0/16 dev flannel0 proto kernel scope link src 100.96.1.0");
+  EXPECT_EQ(tun.decision->lease, "100.96.2.0/24 -> 172.20.54.98:8285");
+  EXPECT_EQ(tun.decision->userspace, "TUN read");
+  const auto& wire = t.hops[4];
+  EXPECT_EQ(wire.decision->userspace, "UDP send");
+  EXPECT_EQ(wire.decision->route, "172.20.54.98 dev eth0 src 172.20.33.102");
+  EXPECT_EQ(wire.decision->neighbour, "172.20.54.98 dev eth0 lladdr 02:00:00:00:00:0b REACHABLE");
+  EXPECT_EQ(t.hops[1].decision->bridge, "bridge docker0: frame for the bridge's own address, passed up to IP");
+  EXPECT_EQ(t.crossings(Leg::request), 2);
+  EXPECT_FALSE(t.hops[0].decision);  // container-1 is not in this snapshot
+}
+
+TEST(Explain, LongestPrefixWins) {
+  auto s = node1_snapshot();
+  auto& host = s.hosts["node1"];
+  EXPECT_EQ(lookup_route(host, kC1)->dev, "docker0");
+  EXPECT_EQ(lookup_route(host, kC2)->dev, "flannel0");
+  EXPECT_EQ(lookup_route(host, net::Ipv4(8, 8, 8, 8))->dst.len(), 0);
+  EXPECT_EQ(format_route(*lookup_route(host, net::Ipv4(8, 8, 8, 8))), "default via 172.20.32.1 dev eth0");
+}
+
+TEST(Expect, HopsMustAppearInOrderWithWildcards) {
+  auto t = build_trace(walk(), key(), {});
+  EXPECT_TRUE(check_hops({"container-1:eth0", "node1:veth*", "node1:flannel0"}, t).ok);
+  auto bad = check_hops({"node1:flannel0", "node1:docker0", "node2:eth0"}, t);
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.diff.find("MISSING  node1:docker0  (not seen after hop 4 (node1:flannel0); it appears earlier)"),
+            std::string::npos) << bad.diff;
+  EXPECT_NE(bad.diff.find("MISSING  node2:eth0"), std::string::npos);
+}
+
+TEST(Render, JsonHasTheDesignKeysOnEveryHop) {
+  auto t = build_trace(walk(), key(), {});
+  explain(t, node1_snapshot());
+  auto j = to_json(t);
+  for (auto k : {"probe", "from", "to", "reply", "ttl", "hops"}) EXPECT_TRUE(j.contains(k)) << k;
+  for (const auto& h : j["hops"]) {
+    for (auto k : {"seq", "t_ns", "host", "if", "dir", "leg", "layers", "decision"}) EXPECT_TRUE(h.contains(k)) << k;
+    for (const auto& l : h["layers"]) EXPECT_TRUE(l.contains("proto"));
+  }
+}
+
+uint32_t le32(const std::string& s, size_t at) {
+  return uint32_t(uint8_t(s[at])) | uint32_t(uint8_t(s[at + 1])) << 8 | uint32_t(uint8_t(s[at + 2])) << 16 |
+         uint32_t(uint8_t(s[at + 3])) << 24;
+}
+
+TEST(Render, PcapngHasOneInterfaceBlockPerPointAndOnePacketPerHop) {
+  auto t = build_trace(walk(), key(), {});
+  auto file = to_pcapng(t);
+  std::map<uint32_t, int> blocks;
+  for (size_t at = 0; at < file.size();) {
+    uint32_t type = le32(file, at), len = le32(file, at + 4);
+    ASSERT_EQ(len % 4, 0u);
+    ASSERT_EQ(le32(file, at + len - 4), len) << "trailing length of block at " << at;
+    blocks[type]++;
+    at += len;
+  }
+  EXPECT_EQ(blocks[0x0A0D0D0A], 1);
+  EXPECT_EQ(blocks[1], 5);
+  EXPECT_EQ(blocks[6], 5);
+}
+
+}  // namespace
+}  // namespace ovl::trace
