@@ -79,6 +79,15 @@ void wait_for_peers(const Waiting& w, const scenario::Scenario& s) {
   }
 }
 
+std::map<std::string, scenario::NodeLease> read_leases(const LabDir& dir, const scenario::Scenario& s) {
+  std::map<std::string, scenario::NodeLease> out;
+  for (const auto& node : s.nodes) {
+    auto env = overlay::parse_subnet_env(read_all(subnet_env_path(dir, node.name)));
+    if (env && env->mtu > 0) out[node.name] = scenario::NodeLease{env->subnet, env->mtu};
+  }
+  return out;
+}
+
 std::string log_tail(const fs::path& log, size_t lines) {
   std::ifstream in(log);
   std::deque<std::string> last;

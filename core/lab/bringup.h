@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 
 #include "core/lab/executor.h"
 #include "core/lab/lab.h"
@@ -33,6 +34,10 @@ struct Waiting {
 scenario::NodeLease wait_for_lease(const Waiting& w, const std::string& node);
 // Until each daemon's status lists every other node as a peer.
 void wait_for_peers(const Waiting& w, const scenario::Scenario& s);
+
+// Each node's lease and MTU as its overlayd wrote them to subnet.env; nodes
+// without one yet are left out.
+std::map<std::string, scenario::NodeLease> read_leases(const LabDir& dir, const scenario::Scenario& s);
 
 // The last lines of a log, for error messages.
 std::string log_tail(const std::filesystem::path& log, size_t lines = 5);

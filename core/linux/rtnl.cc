@@ -345,10 +345,13 @@ namespace {
 
 NeighPtr build_fdb(int ifindex, net::Mac mac, net::Ipv4 dst) {
   NeighPtr n(rtnl_neigh_alloc());
+  // dst before family: libnl refuses an AF_INET dst on a neighbour already
+  // marked AF_BRIDGE (NLE_AF_MISMATCH), the request then goes without
+  // NDA_DST, and the kernel's VXLAN FDB answers EINVAL.
+  rtnl_neigh_set_dst(n.get(), make_addr(dst).get());
   rtnl_neigh_set_family(n.get(), AF_BRIDGE);
   rtnl_neigh_set_ifindex(n.get(), ifindex);
   rtnl_neigh_set_lladdr(n.get(), make_mac(mac).get());
-  rtnl_neigh_set_dst(n.get(), make_addr(dst).get());
   rtnl_neigh_set_state(n.get(), NUD_PERMANENT);
   rtnl_neigh_set_flags(n.get(), NTF_SELF);
   return n;

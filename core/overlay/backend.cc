@@ -1,11 +1,15 @@
 #include "core/overlay/backend.h"
 
+#include "core/overlay/hostgw_backend.h"
 #include "core/overlay/udp_backend.h"
+#include "core/overlay/vxlan_backend.h"
 
 namespace ovl::overlay {
 
 std::unique_ptr<Backend> make_backend(const NetworkConfig& config, const ExternalIface& external) {
   if (config.backend_type == "udp") return std::make_unique<UdpBackend>(config, external);
+  if (config.backend_type == "vxlan") return std::make_unique<VxlanBackend>(config, external);
+  if (config.backend_type == "host-gw") return std::make_unique<HostGwBackend>(config, external);
   throw std::runtime_error("backend type '" + config.backend_type +
                            "' is not supported (udp, vxlan or host-gw)");
 }

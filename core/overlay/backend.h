@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "core/overlay/lease.h"
@@ -18,6 +19,13 @@ struct ExternalIface {
   net::Ipv4 ip;         // the interface's own address
   net::Ipv4 public_ip;  // what peers send to (--public-ip, else ip)
   int mtu = 1500;
+};
+
+// Thrown by add_peer for a peer this backend cannot serve (host-gw to a node
+// off the segment, a vxlan lease without BackendData). Not fatal: the daemon
+// logs the sentence and carries on; status() reports it under the peer.
+struct PeerSkipped : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 class Backend {

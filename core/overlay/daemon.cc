@@ -144,7 +144,12 @@ void Daemon::apply(const LeaseEvent& e) {
     log("peer left: " + subnet.str());
   } else {
     peers_[subnet] = e.lease;
-    backend_->add_peer(e.lease);
+    try {
+      backend_->add_peer(e.lease);
+    } catch (const PeerSkipped& skipped) {
+      log("peer skipped: " + std::string(skipped.what()));
+      return;
+    }
     log("peer joined: " + subnet.str() + " via " + e.lease.attrs.public_ip.str());
   }
 }

@@ -48,7 +48,7 @@ class Decoder {
     const auto& h = ip.header;
     out_.layers.push_back({"ipv4",
                            {{"src", h.src.str()}, {"dst", h.dst.str()}, {"ttl", h.ttl}, {"id", h.id},
-                            {"proto", h.protocol}, {"len", h.total_length}},
+                            {"protocol", h.protocol}, {"len", h.total_length}},
                            "IPv4 " + h.src.str() + " > " + h.dst.str() + " ttl " + std::to_string(h.ttl)});
     auto payload = net::ipv4_payload(b, h);
     if (h.fragment_offset() != 0) return;

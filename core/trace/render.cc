@@ -72,6 +72,7 @@ nlohmann::ordered_json to_json(const Trace& t) {
     for (const auto& l : h.layers) {
       nlohmann::ordered_json layer{{"proto", l.proto}};
       for (auto& [k, v] : l.fields.items()) layer[k] = v;
+      layer["summary"] = l.summary;
       hop["layers"].push_back(layer);
     }
     if (!h.decision) {
@@ -88,6 +89,61 @@ nlohmann::ordered_json to_json(const Trace& t) {
     j["hops"].push_back(hop);
   }
   return j;
+}
+
+namespace {
+
+Leg leg_from(const std::string& s) { return s == "reply" ? Leg::reply : Leg::request; }
+Direction dir_from(const std::string& s) { return s == "out" ? Direction::out : Direction::in; }
+
+Decision decision_from(const nlohmann::ordered_json& j) {
+  Decision d;
+  auto get = [&](const char* key, std::string& into) {
+    if (j.contains(key)) into = j[key].get<std::string>();
+  };
+  get("userspace", d.userspace);
+  get("route", d.route);
+  get("matched", d.matched);
+  get("neighbour", d.neighbour);
+  get("fdb", d.fdb);
+  get("bridge", d.bridge);
+  get("lease", d.lease);
+  get("encap", d.encap);
+  get("local", d.local);
+  return d;
+}
+
+Hop hop_from(const nlohmann::ordered_json& j) {
+  Hop h;
+  h.seq = j.at("seq");
+  h.t_ns = j.at("t_ns");
+  h.host = j.at("host");
+  h.iface = j.at("if");
+  h.dir = dir_from(j.at("dir"));
+  h.leg = leg_from(j.at("leg"));
+  for (const auto& l : j.at("layers")) {
+    Layer layer{l.at("proto"), {}, l.value("summary", "")};
+    for (auto& [k, v] : l.items())
+      if (k != "proto" && k != "summary") layer.fields[k] = v;
+    h.layers.push_back(layer);
+  }
+  if (!j.at("decision").is_null()) h.decision = decision_from(j.at("decision"));
+  return h;
+}
+
+}  // namespace
+
+Trace from_json(const nlohmann::ordered_json& j) {
+  Trace t;
+  t.probe = j.at("probe");
+  t.from = j.at("from");
+  t.to = j.at("to");
+  t.dst = net::Ipv4::parse(j.value("dst", "0.0.0.0")).value_or(net::Ipv4());
+  t.reply = j.at("reply");
+  if (!j.at("ttl").is_null()) t.ttl = j.at("ttl").get<int>();
+  t.outcome = j.value("outcome", "");
+  for (const auto& h : j.at("hops")) t.hops.push_back(hop_from(h));
+  return t;
 }
 
 }  // namespace ovl::trace

@@ -20,6 +20,7 @@ struct Verb {
 const Verb kVerbs[] = {
     {"validate", "check a scenario file and report every problem", ovl::cli::verb_validate},
     {"plan", "print the commands that would build a scenario's lab", ovl::cli::verb_plan},
+    {"graph", "draw a scenario's topology as DOT and SVG (no lab needed)", ovl::cli::verb_graph},
     {"up", "build a lab from a scenario and leave it running", ovl::cli::verb_up},
     {"down", "tear down a lab (or --all), leaving nothing behind", ovl::cli::verb_down},
     {"list", "list the labs on this machine", ovl::cli::verb_list},

@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "core/lab/bringup.h"
 #include "core/trace/expect.h"
 #include "core/trace/render.h"
+#include "viz/diagrams.h"
 
 namespace ovl::cli {
 
@@ -39,7 +41,11 @@ bool trace_and_check(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const
   auto traced = lab::trace_probe(lab, net, probe_name, from, to, options);
   std::cout << trace::render_table(traced.trace);
   lab::write_trace_files(traced.trace, out);
-  std::cout << "wrote " << (out / ("trace-" + probe_name + ".json")).string() << " and .pcapng\n";
+  auto leases = lab::read_leases(lab.dir, lab.scenario);
+  viz::write_rendered(viz::render_path(lab.scenario, leases, traced.trace), out, "path-" + probe_name);
+  viz::write_rendered(viz::render_topology(lab.scenario, leases), out, "topology");
+  std::cout << "wrote trace-" << probe_name << ".json, .pcapng, path-" << probe_name
+            << ".dot/.svg and topology.dot/.svg in " << out.string() << "\n";
   auto problems = check(lab, probe_name, traced);
   for (const auto& p : problems) std::cout << "FAIL " << probe_name << ": " << p << "\n";
   if (problems.empty()) std::cout << "ok   " << probe_name << "\n";

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <numeric>
@@ -14,6 +15,7 @@
 #include "core/linux/linux_network_ops.h"
 #include "core/linux/ping.h"
 #include "core/net/packet.h"
+#include "core/scenario/backend_override.h"
 #include "core/scenario/names.h"
 #include "lab/overlaylab/cli.h"
 #include "lab/overlaylab/verbs.h"
@@ -30,19 +32,46 @@ std::string lab_name_option(const Args& a, const scenario::Scenario& s) {
   return name;
 }
 
+// The scenario `up` builds and the text the lab keeps: the file as it is or,
+// with --backend, rewritten for that backend and validated again (so that,
+// say, host-gw across a router is warned about).
+std::pair<scenario::Loaded, std::string> scenario_for_up(const Args& a, const std::string& file) {
+  if (!a.vm.count("backend")) {
+    auto loaded = load_scenario(file);
+    std::ifstream in(file, std::ios::binary);
+    return {std::move(loaded), std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())};
+  }
+  auto name = a.vm["backend"].as<std::string>();
+  auto backend = scenario::parse_backend(name);
+  if (!backend) throw UsageError("--backend must be udp, vxlan or host-gw, not '" + name + "'");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw UsageError("cannot read scenario " + file + ": " + std::strerror(errno));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto original = scenario::load_text(text, file);
+  if (!original.ok()) {
+    std::cerr << original.diags.format();
+    throw BadScenario();
+  }
+  auto changed = scenario::override_backend(text, original.scenario, *backend);
+  for (const auto& note : changed.notes) std::cout << file << ": " << note << "\n";
+  auto loaded = scenario::load_text(changed.text, file);
+  std::cerr << loaded.diags.format();
+  if (!loaded.ok()) throw BadScenario();
+  return {std::move(loaded), std::move(changed.text)};
+}
+
 }  // namespace
 
 int verb_up(const VerbArgs& args) {
   po::options_description opts("options");
-  opts.add_options()("name", po::value<std::string>(), "lab name (default: the scenario's name)");
-  auto a = parse(args, "overlaylab up FILE [--name LAB]", opts, {"file"});
+  opts.add_options()("name", po::value<std::string>(), "lab name (default: the scenario's name)")(
+      "backend", po::value<std::string>(), "udp, vxlan or host-gw instead of the scenario's backend");
+  auto a = parse(args, "overlaylab up FILE [--name LAB] [--backend udp|vxlan|host-gw]", opts, {"file"});
   if (a.help) return kOk;
   auto file = a.vm["file"].as<std::string>();
-  auto loaded = load_scenario(file);
+  auto [loaded, text] = scenario_for_up(a, file);
   require_root("up");
   install_interrupt_handlers();
-  std::ifstream in(file, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   lab::UpRequest request{&loaded.scenario, text, lab_name_option(a, loaded.scenario)};
   request.cancel = &g_interrupted;
   request.root = state_root();

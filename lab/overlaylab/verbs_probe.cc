@@ -94,12 +94,15 @@ int verb_run(const VerbArgs& args) {
   po::options_description opts("options");
   opts.add_options()("name", po::value<std::string>(), "lab name (default: the scenario's name)")(
       "keep", "leave the lab up afterwards (overlaylab down LAB removes it)")(
-      "out", po::value<std::string>(), "directory for trace files (default ./overlaylab-out/LAB)");
-  auto a = parse(args, "overlaylab run FILE [--name LAB] [--keep] [--out DIR]", opts, {"file"});
+      "out", po::value<std::string>(), "directory for trace files (default ./overlaylab-out/LAB)")(
+      "backend", po::value<std::string>(), "udp, vxlan or host-gw instead of the scenario's backend");
+  auto a = parse(args, "overlaylab run FILE [--name LAB] [--keep] [--out DIR] [--backend udp|vxlan|host-gw]", opts,
+                 {"file"});
   if (a.help) return kOk;
   auto file = a.vm["file"].as<std::string>();
   auto up_args = VerbArgs{file};
   if (a.vm.count("name")) up_args.insert(up_args.end(), {"--name", a.vm["name"].as<std::string>()});
+  if (a.vm.count("backend")) up_args.insert(up_args.end(), {"--backend", a.vm["backend"].as<std::string>()});
   if (int status = verb_up(up_args); status != kOk) return status;
   auto lab_name = a.vm.count("name") ? a.vm["name"].as<std::string>() : load_scenario(file).scenario.name;
   bool passed = false;

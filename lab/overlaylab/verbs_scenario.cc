@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "core/scenario/plan.h"
+#include "viz/diagrams.h"
 #include "lab/overlaylab/cli.h"
 #include "lab/overlaylab/verbs.h"
 
@@ -28,6 +29,20 @@ int verb_plan(const VerbArgs& args) {
   const auto& s = loaded.scenario;
   auto lab = a.vm.count("name") ? a.vm["name"].as<std::string>() : s.name;
   std::cout << scenario::plan_document(s, lab, scenario::predict_leases(s));
+  return kOk;
+}
+
+int verb_graph(const VerbArgs& args) {
+  po::options_description opts("options");
+  opts.add_options()("out", po::value<std::string>()->default_value("."), "directory for topology.dot and .svg");
+  auto a = parse(args, "overlaylab graph FILE [--out DIR]", opts, {"file"});
+  if (a.help) return kOk;
+  auto loaded = load_scenario(a.vm["file"].as<std::string>());
+  const auto& s = loaded.scenario;
+  std::filesystem::path out = a.vm["out"].as<std::string>();
+  viz::write_rendered(viz::render_topology(s, scenario::predict_leases(s)), out, "topology");
+  std::cout << "wrote " << (out / "topology.dot").string() << " and topology.svg"
+            << " (leases as predicted; a live lab's come from its daemons)\n";
   return kOk;
 }
 

@@ -45,9 +45,12 @@ void print_node(const lab::RunningLab& lab, const scenario::Node& node, const la
             << s["lease"]["expires"].get<std::string>() << "), " << s["backend"].get<std::string>()
             << " backend, MTU " << s["mtu"] << ", store " << (s["store"]["ok"].get<bool>() ? "ok" : "UNAVAILABLE")
             << "\n";
-  for (const auto& p : s["peers"])
-    std::cout << "  peer " << p["subnet"].get<std::string>() << " -> " << p["public_ip"].get<std::string>() << ":"
-              << p["port"] << "\n";
+  for (const auto& p : s["peers"]) {
+    std::cout << "  peer " << p["subnet"].get<std::string>() << " -> " << p["public_ip"].get<std::string>();
+    if (p.contains("port")) std::cout << ":" << p["port"];  // host-gw peers have none
+    if (p.contains("problem")) std::cout << ", NOT ROUTED: " << p["problem"].get<std::string>();
+    std::cout << "\n";
+  }
   if (!s.contains("counters")) return;
   const auto& c = s["counters"];
   std::cout << "  flannel0 -> udp: " << c["tun_rx_packets"] << " read, " << c["udp_tx_packets"] << " sent; "

@@ -75,7 +75,7 @@ TEST_F(Overlay, RunTwoNodeGetsRepliesWithTtl60) {
   auto name = lab("lt-run");
   auto r = run({"run", scenario("two-node"), "--name", name});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("from 100.96.2.3: icmp_seq=1 ttl=60"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("trace p1: container-1 -> container-2 (100.96.2.3): reply, ttl=60"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("1 probes, 0 failed"), std::string::npos) << r.out;
   EXPECT_EQ(lab_namespaces(name), std::vector<std::string>{});  // run tears down
 }

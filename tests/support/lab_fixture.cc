@@ -39,7 +39,7 @@ RunResult overlaylab(const std::vector<std::string>& args,
 }
 
 RunResult run_program(const std::vector<std::string>& argv) {
-  auto exe = bp::search_path(argv.at(0));
+  auto exe = argv.at(0).find('/') != std::string::npos ? boost::filesystem::path(argv[0]) : bp::search_path(argv[0]);
   if (exe.empty()) return RunResult{127, "", argv[0] + ": not found"};
   return run_at(exe.string(), std::vector<std::string>(argv.begin() + 1, argv.end()), {});
 }
