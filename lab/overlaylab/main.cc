@@ -28,6 +28,7 @@ const Verb kVerbs[] = {
     {"ping", "send ICMP echo between two lab hosts: ping LAB FROM TO", ovl::cli::verb_ping},
     {"run", "up, the scenario's probes traced hop by hop, expectations, down", ovl::cli::verb_run},
     {"trace", "trace a probe hop by hop in a running lab: trace LAB FROM TO", ovl::cli::verb_trace},
+    {"compare", "run the scenario's probes on udp, vxlan and host-gw; one table", ovl::cli::verb_compare},
     {"status", "leases, peers and counters of each node's overlayd", ovl::cli::verb_status},
     {"stop", "stop a node's overlayd (or --etcd) and keep it stopped", ovl::cli::verb_stop},
     {"start", "start what stop stopped", ovl::cli::verb_start},

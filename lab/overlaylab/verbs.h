@@ -18,6 +18,7 @@ int verb_exec(const VerbArgs& args);
 int verb_ping(const VerbArgs& args);
 int verb_run(const VerbArgs& args);
 int verb_trace(const VerbArgs& args);
+int verb_compare(const VerbArgs& args);
 int verb_status(const VerbArgs& args);
 int verb_stop(const VerbArgs& args);
 int verb_start(const VerbArgs& args);
