@@ -11,8 +11,10 @@
 namespace ovl::os {
 namespace {
 
+// "net.ipv4.ip_forward", or a path ("net/ipv4/conf/flannel.1/accept_ra")
+// when a component holds a dot, as an interface name may.
 std::string proc_path(std::string key) {
-  std::replace(key.begin(), key.end(), '.', '/');
+  if (key.find('/') == std::string::npos) std::replace(key.begin(), key.end(), '.', '/');
   return "/proc/sys/" + key;
 }
 
