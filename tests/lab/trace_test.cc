@@ -149,3 +149,24 @@ TEST_F(Trace, RunChecksTheExpectedPathAndShowsTheDifference) {
 
 }  // namespace
 }  // namespace ovl::test
+
+namespace ovl::test {
+namespace {
+
+TEST_F(Trace, VxlanUnderlayHopsDecodeAsVxlanInTshark) {
+  auto name = lab("lt-trace-vxlan");
+  ASSERT_EQ(run({"up", scenario("vxlan-k8s"), "--name", name}).status, 0);
+  auto r = run({"trace", name, "ubuntu-1", "ubuntu-2", "--out", out_.string(), "--name", "p1"});
+  ASSERT_EQ(r.status, 0) << r.out;
+  // The neighbour and FDB lookups on flannel.1 are explained.
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("neigh 10.244.2.0 dev flannel.1 lladdr \\S+ PERMANENT; fdb \\S+ dev "
+                                                  "flannel.1 dst 172.16.1.13 self permanent"))) << r.out;
+  auto fields = run_program({"tshark", "-r", (out_ / "trace-p1.pcapng").string(), "-d", "udp.port==8472,vxlan",
+                             "-T", "fields", "-e", "frame.interface_name", "-e", "vxlan.vni", "-e", "ip.src"});
+  ASSERT_EQ(fields.status, 0) << fields.err;
+  EXPECT_NE(fields.out.find("k8s-node1:ens3\t1\t172.16.1.14,10.244.1.96"), std::string::npos) << fields.out;
+  EXPECT_NE(fields.out.find("k8s-node2:ens3\t1\t172.16.1.13,10.244.2.66"), std::string::npos) << fields.out;
+}
+
+}  // namespace
+}  // namespace ovl::test
