@@ -103,4 +103,16 @@ std::string read_state(const Service& s) {
   return line.empty() ? "not started" : line;
 }
 
+os::SpawnRequest spawn_request(const Service& s) {
+  auto req = s.spawn;
+  if (auto dataplane = read_dataplane(s); !dataplane.empty()) req.argv.insert(req.argv.end(), {"--dataplane", dataplane});
+  return req;
+}
+
+void set_dataplane(const Service& s, const std::string& dataplane) {
+  std::ofstream(s.dataplane_file(), std::ios::trunc) << dataplane << "\n";
+}
+
+std::string read_dataplane(const Service& s) { return read_line(s.dataplane_file()); }
+
 }  // namespace ovl::lab

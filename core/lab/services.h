@@ -5,6 +5,8 @@
 //   <dir>/desired   "running" or "stopped"  (written by start/stop verbs)
 //   <dir>/pid       "pid start_time" while it runs (written by the supervisor)
 //   <dir>/state     one human line: running since..., restarting after...
+//   <dir>/dataplane "simple" or "fast" for an overlayd, when a start or
+//                   restart verb chose one (--dataplane); read at each spawn
 //
 // and a log in the node's filesystem (nodes/<node>/var/log/<name>.log).
 #pragma once
@@ -29,6 +31,7 @@ struct Service {
   std::filesystem::path desired_file() const { return dir / "desired"; }
   std::filesystem::path pid_file() const { return dir / "pid"; }
   std::filesystem::path state_file() const { return dir / "state"; }
+  std::filesystem::path dataplane_file() const { return dir / "dataplane"; }
 };
 
 inline constexpr int kEtcdClientPort = 2379;
@@ -52,5 +55,10 @@ bool desired_running(const Service& s);
 void set_desired(const Service& s, bool running);
 std::optional<os::ProcessId> running_pid(const Service& s);
 std::string read_state(const Service& s);
+// What a service is started with now: its spawn request, plus overlayd's
+// --dataplane when one was chosen (empty: overlayd's default).
+os::SpawnRequest spawn_request(const Service& s);
+void set_dataplane(const Service& s, const std::string& dataplane);
+std::string read_dataplane(const Service& s);
 
 }  // namespace ovl::lab

@@ -32,7 +32,7 @@ void Supervisor::say(const Service& svc, const std::string& state) {
 }
 
 void Supervisor::start(const Service& svc) {
-  os::Child child(svc.spawn);
+  os::Child child(spawn_request(svc));
   journal_.record("proc", child.id().str() + " " + svc.name);
   std::ofstream(svc.pid_file(), std::ios::trunc) << child.id().str() << "\n";
   say(svc, "running since " + now_text() + " (pid " + std::to_string(child.id().pid) + ")");

@@ -28,7 +28,44 @@ class Tun : public overlay::PacketDevice {
   std::string name_;
 };
 
-// Waits up to timeout_ms for fd to become readable; false on timeout.
+// What the kernel granted a VnetTun.
+struct TunFeatures {
+  bool vnet_hdr = false;  // IFF_VNET_HDR: a virtio_net_hdr on every read and write
+  bool csum = false;      // TUN_F_CSUM: packets may arrive with partial checksums
+  bool tso = false;       // TUN_F_TSO4|TSO6: TCP super-packets
+  bool uso = false;       // TUN_F_USO4|USO6: UDP super-packets
+  std::string describe() const;
+};
+
+// The fast data plane's TUN device: IFF_VNET_HDR, and TUNSETOFFLOAD so the
+// kernel hands over TCP (and UDP) super-packets of up to 64 KB, which
+// overlayd splits (offload.h). Each feature is asked for at start-up and
+// dropped alone when the kernel refuses it; without a vnet header at all,
+// read() makes up a zeroed one and write() leaves it out, so callers see one
+// format. Non-blocking: read() returns 0 at once when the device is empty;
+// callers wait with wait_readable(fd()), which lets one thread serve both
+// directions.
+class VnetTun : public overlay::VnetDevice {
+ public:
+  explicit VnetTun(const std::string& name);
+
+  size_t read(std::span<overlay::Packet> frames) override;
+  void write(std::span<const overlay::TunFrame> frames) override;
+
+  const TunFeatures& features() const { return features_; }
+  const std::string& name() const { return name_; }
+  int fd() const { return fd_.get(); }
+
+ private:
+  ssize_t read_one(overlay::Packet& frame);
+
+  Fd fd_;
+  std::string name_;
+  TunFeatures features_;
+};
+
+// Waits up to timeout_ms for fd (or any of fds) to become readable; false on timeout.
 bool wait_readable(int fd, int timeout_ms);
+bool wait_readable(std::span<const int> fds, int timeout_ms);
 
 }  // namespace ovl::os

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/net/bytes.h"
+#include "core/overlay/offload.h"
 #include "core/overlay/route_table.h"
 
 namespace ovl::overlay {
@@ -61,6 +62,11 @@ struct Counters {
   std::atomic<uint64_t> icmp_unreachable_sent{0};
   // Drops by reason.
   std::atomic<uint64_t> drop_no_route{0}, drop_ttl{0}, drop_malformed{0}, drop_truncated{0};
+  // The fast data plane's offloads. In fast mode tun_rx/tun_tx count frames
+  // (a super-packet is one) and udp_tx/udp_rx count datagrams on the wire.
+  std::atomic<uint64_t> tun_rx_super_packets{0}, gso_segments{0};      // split on send
+  std::atomic<uint64_t> udp_tx_gso_sends{0}, udp_rx_gro_buffers{0};    // several datagrams per syscall slot
+  std::atomic<uint64_t> tun_tx_super_packets{0}, coalesced_segments{0};  // coalesced on receive
 };
 
 enum class Verdict { forward, unreachable, drop_no_route, drop_ttl, drop_malformed, drop_truncated };
@@ -111,6 +117,91 @@ class UdpToTun {
  private:
   Counters& counters_;
   PacketBatch in_, out_;
+};
+
+// ---- The fast data plane (overlayd --dataplane fast) ----
+//
+//   flannel0 --read [vnet hdr|super-packet]--> [FastTunToUdp: route, TTL,
+//       split into MTU-sized packets] --sendmmsg, UDP_SEGMENT--> peers
+//   flannel0 <--writev [vnet hdr|coalesced]--- [FastUdpToTun: TTL, coalesce
+//       TCP runs] <--recvmmsg, UDP_GRO-- any peer
+//
+// Same verdicts, counters and wire format as the simple pumps above.
+
+// A TUN device opened with IFF_VNET_HDR.
+class VnetDevice {
+ public:
+  virtual ~VnetDevice() = default;
+  // Fills frames with [virtio_net_hdr | IPv4 packet], as PacketDevice::read.
+  virtual size_t read(std::span<Packet> frames) = 0;
+  // Each frame's pieces are gathered into one packet (writev).
+  virtual void write(std::span<const TunFrame> frames) = 0;
+};
+
+// One UDP send of segments back to back; with UDP GSO the kernel cuts it into
+// one datagram per segment. All segments are segment_size long but the last.
+struct GsoDatagram {
+  Endpoint peer;
+  std::span<const Segment> segments;
+  uint16_t segment_size = 0;
+};
+
+// One received buffer: a datagram, or with UDP GRO several of segment_size
+// bytes back to back (segment_size 0: one datagram).
+struct GroDatagram {
+  Packet packet;
+  Endpoint peer;
+  uint16_t segment_size = 0;
+};
+
+class GsoSocket {
+ public:
+  virtual ~GsoSocket() = default;
+  virtual size_t recv(std::span<GroDatagram> datagrams) = 0;  // as PacketDevice::read
+  virtual void send(std::span<const GsoDatagram> datagrams) = 0;
+};
+
+class FastTunToUdp {
+ public:
+  // batch_size frames of up to 64 KB are read per pump.
+  FastTunToUdp(const SharedRouteTable& routes, net::Ipv4 tun_address, Counters& counters, size_t batch_size);
+  size_t pump(VnetDevice& tun, GsoSocket& udp);
+
+ private:
+  void handle(Packet frame, const RouteTable& table, VnetDevice& tun, GsoSocket& udp);
+  void send_plain(net::Bytes packet, Endpoint hop);
+  void send_split(net::Bytes packet, const VnetHeader& h, const SplitPlan& plan, Endpoint hop);
+  void queue(Endpoint hop, std::span<const Segment> segs, size_t segment_size);
+  void answer_unreachable(VnetDevice& tun, net::Bytes offender);
+  void flush(GsoSocket& udp);
+
+  const SharedRouteTable& routes_;
+  net::Ipv4 tun_address_;
+  Counters& counters_;
+  PacketBatch in_;
+  std::vector<Segment> segments_;
+  std::vector<std::byte> headers_;
+  std::vector<GsoDatagram> sends_;
+  size_t segments_used_ = 0, headers_used_ = 0;
+  std::vector<std::byte> icmp_;
+};
+
+class FastUdpToTun {
+ public:
+  // batch_size receive buffers of buffer_size bytes (64 KB holds a GRO batch);
+  // coalesce false when the device cannot take super-packets.
+  FastUdpToTun(Counters& counters, size_t batch_size, size_t buffer_size, bool coalesce = true);
+  size_t pump(GsoSocket& udp, VnetDevice& tun);
+
+ private:
+  void accept(net::MutableBytes datagram, VnetDevice& tun);
+  void write_out(VnetDevice& tun);
+
+  Counters& counters_;
+  std::vector<std::byte> storage_;
+  std::vector<GroDatagram> in_;
+  std::vector<net::MutableBytes> datagrams_;
+  Coalescer coalescer_;
 };
 
 }  // namespace ovl::overlay

@@ -1,5 +1,8 @@
 #include "core/overlay/udp_backend.h"
 
+#include <ctime>
+#include <ostream>
+
 #include "core/linux/rtnl.h"
 #include "core/linux/sysctl.h"
 #include "core/linux/tun.h"
@@ -12,18 +15,36 @@ namespace {
 constexpr size_t kPacketBuffer = 65536;
 // Flannel's proxy moves one packet per system call.
 constexpr size_t kSimpleBatch = 1;
+// The fast path: TUN frames (up to 64 KB each) read per batch, and receive
+// buffers (a UDP GRO batch of up to 64 KB each) per recvmmsg.
+constexpr size_t kFastTunBatch = 16;
+constexpr size_t kFastUdpBatch = 32;
+constexpr size_t kGroBuffer = 65536;
+constexpr size_t kMaxSendSegments = kFastTunBatch * 64;
+// The fast loop wakes this often to notice shutdown.
+constexpr int kWakeMs = 200;
 
 }  // namespace
 
-UdpBackend::UdpBackend(const NetworkConfig& config, const ExternalIface& external)
-    : config_(config), external_(external) {}
+const char* to_string(Dataplane d) { return d == Dataplane::simple ? "simple" : "fast"; }
+
+UdpBackend::UdpBackend(const NetworkConfig& config, const ExternalIface& external, UdpOptions options)
+    : config_(config), external_(external), options_(options) {}
 
 UdpBackend::~UdpBackend() { stop(); }
 
 LeaseAttrs UdpBackend::prepare() { return LeaseAttrs{external_.public_ip, "udp", std::nullopt}; }
 
 void UdpBackend::start(const Lease& own) {
-  tun_ = std::make_unique<os::Tun>(kUdpDevice);
+  if (options_.dataplane == Dataplane::simple)
+    start_simple(own);
+  else
+    start_fast(own);
+}
+
+// flannel0 exists (made by the caller, in its data plane's flavour): give it
+// Flannel's MTU, address and sysctls.
+void UdpBackend::configure_device(const Lease& own) {
   // The data plane is IPv4 only, as Flannel's; without this the kernel's own
   // IPv6 chatter (MLD, router solicitations) would reach the forwarder.
   try {
@@ -41,7 +62,13 @@ void UdpBackend::start(const Lease& own) {
   // kernel drops packets that arrive with a local source unless told to
   // accept them (Flannel's proxy writes the same packets, and loses them).
   os::write_sysctl(-1, std::string("net.ipv4.conf.") + kUdpDevice + ".accept_local", "1");
+}
+
+void UdpBackend::start_simple(const Lease& own) {
+  tun_ = std::make_unique<os::Tun>(kUdpDevice);
+  configure_device(own);
   socket_ = std::make_unique<os::UdpSocket>(external_.public_ip, config_.port);
+  say("udp data plane simple: one packet per system call, as Flannel's proxy");
   outbound_ = std::thread([this, tun_ip = own.subnet.network()] {
     TunToUdp pump(routes_, tun_ip, counters_, kSimpleBatch, kPacketBuffer);
     while (!stopping_) pump.pump(*tun_, *socket_);
@@ -50,6 +77,43 @@ void UdpBackend::start(const Lease& own) {
     UdpToTun pump(counters_, kSimpleBatch, kPacketBuffer);
     while (!stopping_) pump.pump(*socket_, *tun_);
   });
+}
+
+void UdpBackend::start_fast(const Lease& own) {
+  vnet_tun_ = std::make_unique<os::VnetTun>(kUdpDevice);
+  configure_device(own);
+  gso_socket_ = std::make_unique<os::GsoUdpSocket>(external_.public_ip, config_.port, kFastUdpBatch, kMaxSendSegments);
+  const auto& t = vnet_tun_->features();
+  const auto& u = gso_socket_->features();
+  offloads_ = {{"vnet_hdr", t.vnet_hdr}, {"tun_csum", t.csum}, {"tso", t.tso}, {"uso", t.uso},
+               {"udp_gso", u.gso}, {"udp_gro", u.gro}, {"rcvbuf", u.rcvbuf}, {"sndbuf", u.sndbuf},
+               {"forced_buffers", u.forced_buffers}};
+  say("udp data plane fast: " + t.describe() + "; " + u.describe() + "; batches of " +
+      std::to_string(kFastTunBatch) + " TUN frames and " + std::to_string(kFastUdpBatch) + " UDP buffers");
+  outbound_ = std::thread([this, tun_ip = own.subnet.network()] { run_fast(tun_ip); });
+}
+
+// One thread, both directions: the ACK a container sends while we write its
+// data into flannel0 is waiting in the TUN queue when the loop comes round,
+// so a TCP flow costs no thread wake-ups for its ACKs. It sleeps only when
+// both sides are idle.
+void UdpBackend::run_fast(net::Ipv4 tun_ip) {
+  FastTunToUdp out(routes_, tun_ip, counters_, kFastTunBatch);
+  FastUdpToTun in(counters_, kFastUdpBatch, kGroBuffer, vnet_tun_->features().vnet_hdr);
+  const int fds[] = {vnet_tun_->fd(), gso_socket_->fd()};
+  while (!stopping_) {
+    bool busy = out.pump(*vnet_tun_, *gso_socket_) > 0;
+    busy = in.pump(*gso_socket_, *vnet_tun_) > 0 || busy;
+    if (!busy) os::wait_readable(fds, kWakeMs);
+  }
+}
+
+void UdpBackend::say(const std::string& message) {
+  if (!options_.log) return;
+  auto now = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  *options_.log << when << " overlayd: " << message << std::endl;
 }
 
 void UdpBackend::add_peer(const Lease& peer) {
@@ -63,14 +127,22 @@ void UdpBackend::stop() {
   if (outbound_.joinable()) outbound_.join();
   if (inbound_.joinable()) inbound_.join();
   socket_.reset();
+  gso_socket_.reset();
   tun_.reset();  // flannel0 goes with its last fd
+  vnet_tun_.reset();
 }
 
 nlohmann::json UdpBackend::status() const {
   nlohmann::json peers = nlohmann::json::array();
   for (const auto& r : routes_.load()->routes())
     peers.push_back({{"subnet", r.subnet.str()}, {"public_ip", r.next_hop.ip.str()}, {"port", r.next_hop.port}});
-  return {{"device", kUdpDevice}, {"port", config_.port}, {"peers", peers}, {"counters", counters_json(counters_)}};
+  nlohmann::json s = {{"device", kUdpDevice}, {"port", config_.port}, {"peers", peers},
+                      {"dataplane", to_string(options_.dataplane)}, {"counters", counters_json(counters_)}};
+  if (options_.dataplane == Dataplane::fast) {
+    s["offloads"] = offloads_;
+    if (gso_socket_) s["offloads"]["udp_gso"] = gso_socket_->gso_on();  // EIO turns it off
+  }
+  return s;
 }
 
 nlohmann::json counters_json(const Counters& c) {
@@ -80,6 +152,10 @@ nlohmann::json counters_json(const Counters& c) {
           {"udp_rx_packets", v(c.udp_rx_packets)}, {"udp_rx_bytes", v(c.udp_rx_bytes)},
           {"tun_tx_packets", v(c.tun_tx_packets)}, {"tun_tx_bytes", v(c.tun_tx_bytes)},
           {"icmp_unreachable_sent", v(c.icmp_unreachable_sent)},
+          {"fast", {{"tun_rx_super_packets", v(c.tun_rx_super_packets)}, {"gso_segments", v(c.gso_segments)},
+                    {"udp_tx_gso_sends", v(c.udp_tx_gso_sends)}, {"udp_rx_gro_buffers", v(c.udp_rx_gro_buffers)},
+                    {"tun_tx_super_packets", v(c.tun_tx_super_packets)},
+                    {"coalesced_segments", v(c.coalesced_segments)}}},
           {"drops", {{"no_route", v(c.drop_no_route)}, {"ttl", v(c.drop_ttl)},
                      {"malformed", v(c.drop_malformed)}, {"truncated", v(c.drop_truncated)}}}};
 }

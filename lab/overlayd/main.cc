@@ -10,6 +10,7 @@
 #include "core/overlay/daemon.h"
 #include "core/overlay/etcd_store.h"
 #include "core/overlay/local_store.h"
+#include "core/overlay/udp_backend.h"
 
 namespace po = boost::program_options;
 namespace {
@@ -32,7 +33,10 @@ po::options_description options() {
       "ip-masq", po::bool_switch(), "record FLANNEL_IPMASQ=true (overlayd installs no masquerade rules)")(
       "status-file", po::value<std::string>(), "where to write peers and counters as JSON, every second")(
       "subnet-lease-renew-margin", po::value<int>()->default_value(60), "minutes before expiry to renew")(
-      "lease-ttl", po::value<int>()->default_value(24 * 3600), "lease lifetime in seconds (Flannel: 24 h)");
+      "lease-ttl", po::value<int>()->default_value(24 * 3600), "lease lifetime in seconds (Flannel: 24 h)")(
+      "dataplane", po::value<std::string>()->default_value("fast"),
+      "udp backend: simple (one packet per system call, as Flannel's proxy) or fast (TUN offloads, "
+      "UDP GSO/GRO, batches; the same packets on the wire)");
   return o;
 }
 
@@ -63,6 +67,22 @@ ovl::overlay::DaemonOptions daemon_options(const po::variables_map& vm) {
   return d;
 }
 
+// The udp backend in the data plane --dataplane names; other backends as
+// make_backend makes them.
+ovl::overlay::DaemonHost daemon_host(const po::variables_map& vm) {
+  auto name = vm["dataplane"].as<std::string>();
+  if (name != "simple" && name != "fast") throw std::runtime_error("--dataplane must be simple or fast, not '" + name + "'");
+  ovl::overlay::UdpOptions udp{name == "simple" ? ovl::overlay::Dataplane::simple : ovl::overlay::Dataplane::fast,
+                               &std::cerr};
+  auto host = ovl::overlay::linux_daemon_host();
+  host.make_backend = [udp](const ovl::overlay::NetworkConfig& config,
+                            const ovl::overlay::ExternalIface& external) -> std::unique_ptr<ovl::overlay::Backend> {
+    if (config.backend_type == "udp") return std::make_unique<ovl::overlay::UdpBackend>(config, external, udp);
+    return ovl::overlay::make_backend(config, external);
+  };
+  return host;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,7 +105,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   try {
     auto store = make_store(vm);
-    ovl::overlay::Daemon daemon(daemon_options(vm), *store, ovl::overlay::linux_daemon_host(), std::cerr);
+    ovl::overlay::Daemon daemon(daemon_options(vm), *store, daemon_host(vm), std::cerr);
     daemon.run(g_stop);
   } catch (const std::exception& e) {
     std::cerr << "overlayd: " << e.what() << "\n";

@@ -33,6 +33,7 @@ const Verb kVerbs[] = {
     {"stop", "stop a node's overlayd (or --etcd) and keep it stopped", ovl::cli::verb_stop},
     {"start", "start what stop stopped", ovl::cli::verb_start},
     {"restart", "stop and start a node's overlayd (or --etcd)", ovl::cli::verb_restart},
+    {"bench", "iperf3 between containers on every backend and data plane", ovl::cli::verb_bench},
 };
 
 // Started by `up`, not by users; not listed.

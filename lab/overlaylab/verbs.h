@@ -23,6 +23,7 @@ int verb_status(const VerbArgs& args);
 int verb_stop(const VerbArgs& args);
 int verb_start(const VerbArgs& args);
 int verb_restart(const VerbArgs& args);
+int verb_bench(const VerbArgs& args);
 int verb_supervise(const VerbArgs& args);
 
 }  // namespace ovl::cli

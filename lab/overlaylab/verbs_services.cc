@@ -43,7 +43,8 @@ void print_node(const lab::RunningLab& lab, const scenario::Node& node, const la
   if (s.is_discarded()) return;
   std::cout << "  lease " << s["lease"]["subnet"].get<std::string>() << " (expires "
             << s["lease"]["expires"].get<std::string>() << "), " << s["backend"].get<std::string>()
-            << " backend, MTU " << s["mtu"] << ", store " << (s["store"]["ok"].get<bool>() ? "ok" : "UNAVAILABLE")
+            << " backend" << (s.contains("dataplane") ? " (" + s["dataplane"].get<std::string>() + " data plane)" : "")
+            << ", MTU " << s["mtu"] << ", store " << (s["store"]["ok"].get<bool>() ? "ok" : "UNAVAILABLE")
             << "\n";
   for (const auto& p : s["peers"]) {
     std::cout << "  peer " << p["subnet"].get<std::string>() << " -> " << p["public_ip"].get<std::string>();
@@ -58,6 +59,12 @@ void print_node(const lab::RunningLab& lab, const scenario::Node& node, const la
             << "  dropped: no route " << c["drops"]["no_route"] << ", ttl " << c["drops"]["ttl"] << ", malformed "
             << c["drops"]["malformed"] << ", truncated " << c["drops"]["truncated"]
             << "; ICMP unreachable sent " << c["icmp_unreachable_sent"] << "\n";
+  if (s.value("dataplane", "") != "fast" || !c.contains("fast")) return;
+  const auto& f = c["fast"];
+  std::cout << "  fast path: " << f["tun_rx_super_packets"] << " super-packets split into " << f["gso_segments"]
+            << " datagrams, " << f["udp_tx_gso_sends"] << " GSO sends; " << f["udp_rx_gro_buffers"]
+            << " GRO batches received, " << f["coalesced_segments"] << " segments coalesced into "
+            << f["tun_tx_super_packets"] << " super-packets\n";
 }
 
 const lab::Service& find_service(const std::vector<lab::Service>& services, const std::string& name,
@@ -87,15 +94,25 @@ void change(const lab::RunningLab& lab, const lab::Service& svc, bool running) {
 int service_verb(const VerbArgs& args, const char* verb, bool stop, bool start) {
   po::options_description opts("options");
   opts.add_options()("etcd", "the lab's etcd instead of a node's overlayd");
-  auto usage = std::string("overlaylab ") + verb + " LAB NODE | overlaylab " + verb + " LAB --etcd";
+  if (start)
+    opts.add_options()("dataplane", po::value<std::string>(),
+                       "the node's udp data plane from this start on: simple (one packet per system call, "
+                       "as Flannel's proxy) or fast (overlayd's default)");
+  auto usage = std::string("overlaylab ") + verb + " LAB NODE" + (start ? " [--dataplane simple|fast]" : "") +
+               " | overlaylab " + verb + " LAB --etcd";
   auto a = parse(args, usage, opts, {"lab", "node?"});
   if (a.help) return kOk;
   if (bool(a.vm.count("etcd")) == bool(a.vm.count("node"))) throw UsageError("name a node or give --etcd (" + usage + ")");
+  auto dataplane = a.vm.count("dataplane") ? a.vm["dataplane"].as<std::string>() : "";
+  if (!dataplane.empty() && dataplane != "simple" && dataplane != "fast")
+    throw UsageError("--dataplane must be simple or fast, not '" + dataplane + "'");
+  if (!dataplane.empty() && a.vm.count("etcd")) throw UsageError("--dataplane is for a node's overlayd, not --etcd");
   require_root(verb);
   auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
   auto services = services_of(lab);
   auto name = a.vm.count("etcd") ? std::string("etcd") : lab::overlayd_service(a.vm["node"].as<std::string>());
   const auto& svc = find_service(services, name, lab);
+  if (!dataplane.empty()) lab::set_dataplane(svc, dataplane);
   if (stop) change(lab, svc, false);
   if (start) change(lab, svc, true);
   return kOk;
