@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/files.h"
 #include "tests/support/lab_fixture.h"
 
@@ -16,21 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string scenario(const std::string& name) { return (source_dir() / "scenarios" / (name + ".xml")).string(); }
-
-fs::path node_dir(const std::string& lab, const std::string& node) {
-  return fs::path("/run/overlaylab") / lab / "nodes" / node;
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 15s) {
-  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

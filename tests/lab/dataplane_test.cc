@@ -18,6 +18,7 @@
 #include "core/linux/netns.h"
 #include "core/linux/ping.h"
 #include "core/linux/process.h"
+#include "tests/support/eventually.h"
 #include "tests/support/files.h"
 #include "tests/support/lab_fixture.h"
 
@@ -33,23 +34,9 @@ const char* kC2 = "100.96.2.3";
 
 std::string ns(const std::string& lab, const std::string& host) { return "ovl-" + lab + "-" + host; }
 
-nlohmann::json status_of(const std::string& lab, const std::string& node) {
-  std::ifstream in("/run/overlaylab/" + lab + "/nodes/" + node + "/run/overlayd/status.json");
-  return nlohmann::json::parse(in, nullptr, false);
-}
-
 uint64_t fast_counter(const std::string& lab, const std::string& node, const char* name) {
   auto s = status_of(lab, node);
   return s.is_discarded() ? 0 : s["counters"]["fast"].value(name, uint64_t(0));
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 15s) {
-  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
 }
 
 // FNV-1a over the byte stream: both ends must see the very same bytes.

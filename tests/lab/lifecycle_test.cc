@@ -8,6 +8,7 @@
 #include <regex>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/files.h"
 #include "tests/support/lab_fixture.h"
 
@@ -16,10 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace bp = boost::process;
-
-std::string scenario(const std::string& name) {
-  return (source_dir() / "scenarios" / (name + ".xml")).string();
-}
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 

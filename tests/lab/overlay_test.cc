@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/linux/netns.h"
+#include "tests/support/eventually.h"
 #include "tests/support/files.h"
 #include "tests/support/lab_fixture.h"
 
@@ -19,8 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string scenario(const std::string& name) { return (source_dir() / "scenarios" / (name + ".xml")).string(); }
 
 // two-node.xml with another store.
 fs::path two_node_with_store(const std::string& lab, const std::string& store) {
@@ -43,11 +42,6 @@ fs::path many_nodes(const std::string& lab, int nodes, const std::string& store)
   return path;
 }
 
-nlohmann::json status_of(const std::string& lab, const std::string& node) {
-  std::ifstream in("/run/overlaylab/" + lab + "/nodes/" + node + "/run/overlayd/status.json");
-  return nlohmann::json::parse(in, nullptr, false);
-}
-
 std::optional<int> overlayd_pid(const std::string& lab, const std::string& node) {
   std::ifstream in("/run/overlaylab/" + lab + "/services/overlayd@" + node + "/pid");
   int pid = 0;
@@ -58,15 +52,6 @@ std::optional<int> overlayd_pid(const std::string& lab, const std::string& node)
 bool pings(LabTest& t, const std::string& lab, const std::string& from, const std::string& to) {
   (void)t;
   return overlaylab({"ping", lab, from, to, "-c", "1", "-W", "0.5"}).status == 0;
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 15s) {
-  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
 }
 
 class Overlay : public LabTest {};
@@ -119,8 +104,6 @@ TEST_P(OverlayStores, TenUnpinnedNodesStartedAtOnceGetTenSubnets) {
   EXPECT_TRUE(pings(*this, name, "c1", "c10"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, OverlayStores, testing::Values("etcd", "local"));
-
 TEST_F(Overlay, EtcdHoldsFlannelsKeys) {
   auto name = lab("lt-etcd-keys");
   ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
@@ -135,9 +118,11 @@ TEST_F(Overlay, EtcdHoldsFlannelsKeys) {
             std::string::npos) << keys.out;
 }
 
-TEST_F(Overlay, KilledDaemonBreaksTrafficUntilTheSupervisorRestartsIt) {
-  auto name = lab("lt-kill-daemon");
-  ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
+TEST_P(OverlayStores, KilledDaemonBreaksTrafficUntilTheSupervisorRestartsIt) {
+  auto name = lab("lt-kill-daemon-" + GetParam());
+  auto file = two_node_with_store(name, GetParam());
+  ASSERT_EQ(run({"up", file.string(), "--name", name}).status, 0);
+  fs::remove(file);
   ASSERT_TRUE(pings(*this, name, "container-1", "container-2"));
   auto pid = overlayd_pid(name, "node2");
   ASSERT_TRUE(pid);
@@ -152,9 +137,11 @@ TEST_F(Overlay, KilledDaemonBreaksTrafficUntilTheSupervisorRestartsIt) {
   EXPECT_EQ(status_of(name, "node2")["lease"]["subnet"], "100.96.2.0/24");
 }
 
-TEST_F(Overlay, StoppedDaemonStaysStoppedUntilStarted) {
-  auto name = lab("lt-stop-start");
-  ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
+TEST_P(OverlayStores, StoppedDaemonStaysStoppedUntilStarted) {
+  auto name = lab("lt-stop-start-" + GetParam());
+  auto file = two_node_with_store(name, GetParam());
+  ASSERT_EQ(run({"up", file.string(), "--name", name}).status, 0);
+  fs::remove(file);
   auto stop = run({"stop", name, "node2"});
   ASSERT_EQ(stop.status, 0) << stop.err;
   EXPECT_FALSE(pings(*this, name, "container-1", "container-2"));
@@ -179,9 +166,11 @@ void send_garbage(const std::string& lab, const std::vector<std::vector<uint8_t>
     ::sendto(sock.get(), d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
 }
 
-TEST_F(Overlay, GarbageOnPort8285IsCountedAndDropped) {
-  auto name = lab("lt-garbage");
-  ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
+TEST_P(OverlayStores, GarbageOnPort8285IsCountedAndDropped) {
+  auto name = lab("lt-garbage-" + GetParam());
+  auto file = two_node_with_store(name, GetParam());
+  ASSERT_EQ(run({"up", file.string(), "--name", name}).status, 0);
+  fs::remove(file);
   std::vector<uint8_t> too_short(6, 0x45);
   std::vector<uint8_t> not_ipv4(40, 0x60);
   std::vector<uint8_t> wrong_length(40, 0);
@@ -232,6 +221,8 @@ TEST_F(Overlay, EtcdOutageKeepsForwardingAndJoinsAndLeavesFollowIt) {
   EXPECT_TRUE(eventually([&] { return status_of(name, "node2")["peers"].size() == 1; }));
   EXPECT_TRUE(pings(*this, name, "container-1", "container-2"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, OverlayStores, testing::Values("etcd", "local"));
 
 }  // namespace
 }  // namespace ovl::test

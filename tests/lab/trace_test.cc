@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "tests/support/eventually.h"
 #include "tests/support/files.h"
 #include "tests/support/lab_fixture.h"
 
@@ -12,8 +13,6 @@ namespace ovl::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string scenario(const std::string& name) { return (source_dir() / "scenarios" / (name + ".xml")).string(); }
 
 class Trace : public LabTest {
  protected:

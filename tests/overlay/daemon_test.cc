@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/overlay/local_store.h"
+#include "tests/support/eventually.h"
 #include "tests/support/files.h"
 
 namespace ovl::overlay {
@@ -19,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test::eventually;
 
 struct FakeBackend : Backend {
   std::mutex mutex;
@@ -43,15 +45,6 @@ struct FakeBackend : Backend {
     return peers.count(*net::Cidr::parse(subnet));
   }
 };
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
-  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
 
 class DaemonTest : public testing::Test {
  protected:

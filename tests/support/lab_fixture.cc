@@ -55,6 +55,17 @@ std::vector<std::string> lab_namespaces(const std::string& lab) {
   return out;
 }
 
+std::string scenario(const std::string& name) { return (source_dir() / "scenarios" / (name + ".xml")).string(); }
+
+fs::path node_dir(const std::string& lab, const std::string& node) {
+  return fs::path("/run/overlaylab") / lab / "nodes" / node;
+}
+
+nlohmann::json status_of(const std::string& lab, const std::string& node) {
+  std::ifstream in(node_dir(lab, node) / "run/overlayd/status.json");
+  return nlohmann::json::parse(in, nullptr, false);
+}
+
 void LabTest::SetUp() {
   if (::geteuid() != 0) GTEST_SKIP() << "lab tests build network namespaces and need root";
 }

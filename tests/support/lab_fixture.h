@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ RunResult run_program(const std::vector<std::string>& argv);
 
 // The lab namespaces (ovl-<lab>-*) present in /run/netns.
 std::vector<std::string> lab_namespaces(const std::string& lab);
+
+// scenarios/<name>.xml in the source tree.
+std::string scenario(const std::string& name);
+// A node's filesystem in a lab under /run/overlaylab.
+std::filesystem::path node_dir(const std::string& lab, const std::string& node);
+// The node's overlayd status file, parsed (discarded when absent or partial).
+nlohmann::json status_of(const std::string& lab, const std::string& node);
 
 class LabTest : public ::testing::Test {
  protected:

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "core/scenario/validate.h"
@@ -80,6 +82,34 @@ TEST(Path, SvgShowsEveryHopWithItsNumberAndTheOuterUdpHeader) {
   }
   EXPECT_NE(r.svg.find("UDP 8285 &gt; 8285"), std::string::npos);
   EXPECT_NE(r.svg.find("overlayd"), std::string::npos);
+}
+
+// The drawing's size in points, from the SVG's width and height.
+std::pair<double, double> svg_size(const std::string& svg) {
+  auto attr = [&](const char* name) {
+    auto at = svg.find(std::string(name) + "=\"");
+    return at == std::string::npos ? 0.0 : std::stod(svg.substr(at + std::strlen(name) + 2));
+  };
+  return {attr("width"), attr("height")};
+}
+
+// Shown whole on a 1920x1080 projector (SVG points at 96 dpi), the smallest
+// text (10 pt hop decisions) must stay at least 9 pixels high.
+void expect_legible_on_a_projector(const std::string& svg, const std::string& what) {
+  auto [w, h] = svg_size(svg);
+  ASSERT_GT(w, 0) << what;
+  double px_per_pt = 96.0 / 72.0;
+  double fit = std::min({1.0, 1920 / (w * px_per_pt), 1080 / (h * px_per_pt)});
+  EXPECT_GE(10 * px_per_pt * fit, 9.0) << what << " is " << w << "x" << h << " pt";
+}
+
+TEST(Projector, TwoAndThreeNodeDiagramsAreLegibleAt1920x1080) {
+  for (auto name : {"two-node", "three-node"}) {
+    auto s = shipped(name);
+    expect_legible_on_a_projector(render_topology(s, scenario::predict_leases(s)).svg, name);
+  }
+  auto s = shipped("two-node");
+  expect_legible_on_a_projector(render_path(s, scenario::predict_leases(s), fixture("two-node-p1")).svg, "path");
 }
 
 TEST(Graph, NamesThatNeedQuotingRenderAndParse) {
