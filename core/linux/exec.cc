@@ -1,6 +1,7 @@
 #include "core/linux/exec.h"
 
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@ void enter_netns_for_exec(const std::string& netns) {
 
 void exec_in_netns(const std::string& netns, const std::vector<std::string>& argv) {
   enter_netns_for_exec(netns);
+  ::signal(SIGPIPE, SIG_DFL);  // overlaylab ignores it; the command should not inherit that
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

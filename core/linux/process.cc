@@ -87,6 +87,7 @@ struct ChildSetup : bp::extend::handler {
     sigset_t all;
     sigemptyset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);  // a supervisor may block signals
+    ::signal(SIGPIPE, SIG_DFL);                  // overlaylab ignores it; exec would keep that
     if (new_session) ::setsid();
     if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) ::_exit(126);
   }

@@ -1,6 +1,7 @@
 // overlaylab: build container overlay labs from XML scenarios and watch
 // packets cross them. This file only dispatches; verbs live beside it and the
 // work is done in core/.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <iterator>
@@ -49,6 +50,9 @@ void usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Output piped into `head` must not kill a verb before it tears down what
+  // it built: writes then fail quietly instead.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     usage(argc < 2 ? std::cerr : std::cout);
     return argc < 2 ? ovl::cli::kBadInput : ovl::cli::kOk;
