@@ -74,20 +74,30 @@ const lab::Service& find_service(const std::vector<lab::Service>& services, cons
   throw UsageError("lab '" + lab.name + "' has no service " + name);
 }
 
+// A started overlayd is ready once it has written its status: it does so
+// after taking its lease, making its device and learning its peers.
+bool ready(const lab::RunningLab& lab, const lab::Service& svc) {
+  auto pid = lab::running_pid(svc);
+  if (!pid) return false;
+  if (svc.name == "etcd") return true;
+  auto s = read_json(lab::status_path(lab.dir, svc.node));
+  return !s.is_discarded() && s.value("pid", 0) == pid->pid;
+}
+
 // Asks the supervisor to bring svc to the desired state and waits for it.
 void change(const lab::RunningLab& lab, const lab::Service& svc, bool running) {
   auto supervisor = supervisor_of(lab);
   if (!supervisor) throw std::runtime_error("lab '" + lab.name + "' has no running supervisor");
   lab::set_desired(svc, running);
   ::kill(supervisor->pid, SIGHUP);
-  for (int i = 0; i < 200; ++i) {
-    if (bool(lab::running_pid(svc)) == running) {
+  for (int i = 0; i < 300; ++i) {
+    if (running ? ready(lab, svc) : !lab::running_pid(svc)) {
       std::cout << svc.name << ": " << lab::read_state(svc) << "\n";
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  throw std::runtime_error(svc.name + " did not " + (running ? "start" : "stop") + " within 10 s: " +
+  throw std::runtime_error(svc.name + " did not " + (running ? "become ready" : "stop") + " within 15 s: " +
                            lab::read_state(svc));
 }
 

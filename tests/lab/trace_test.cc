@@ -169,3 +169,27 @@ TEST_F(Trace, VxlanUnderlayHopsDecodeAsVxlanInTshark) {
 
 }  // namespace
 }  // namespace ovl::test
+
+namespace ovl::test {
+namespace {
+
+// The user-space hop is explained the same whichever data plane moves it.
+TEST_F(Trace, BothDataPlanesShowTheUserSpaceHop) {
+  auto name = lab("lt-trace-planes");
+  ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
+  for (const char* plane : {"fast", "simple"}) {
+    for (const char* node : {"node1", "node2"})
+      ASSERT_EQ(run({"restart", name, node, "--dataplane", plane}).status, 0) << plane;
+    ASSERT_TRUE(eventually([&] { return status_of(name, "node1").value("dataplane", "") == plane; })) << plane;
+    auto r = run({"trace", name, "container-1", "container-2", "--out", out_.string(), "--name", plane});
+    ASSERT_EQ(r.status, 0) << plane << r.out;
+    auto t = json(plane);
+    EXPECT_EQ(t["crossings"]["request"], 4) << plane;
+    EXPECT_EQ(t["crossings"]["reply"], 4) << plane;
+    EXPECT_EQ(t["hops"][3]["decision"]["userspace"], "TUN read") << plane;
+    EXPECT_EQ(t["hops"][3]["decision"]["lease"], "100.96.2.0/24 -> 172.20.54.98:8285") << plane;
+  }
+}
+
+}  // namespace
+}  // namespace ovl::test

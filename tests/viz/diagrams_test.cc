@@ -82,6 +82,10 @@ TEST(Path, SvgShowsEveryHopWithItsNumberAndTheOuterUdpHeader) {
   }
   EXPECT_NE(r.svg.find("UDP 8285 &gt; 8285"), std::string::npos);
   EXPECT_NE(r.svg.find("overlayd"), std::string::npos);
+  auto path = fs::temp_directory_path() / ("ovltest-" + std::to_string(::getpid()) + ".svg");
+  std::ofstream(path) << r.svg;
+  EXPECT_EQ(std::system(("xmllint --noout " + path.string()).c_str()), 0) << "not well-formed XML";
+  fs::remove(path);
 }
 
 // The drawing's size in points, from the SVG's width and height.
