@@ -17,9 +17,10 @@ std::atomic<bool> g_interrupted{false};
 
 Args parse(const std::vector<std::string>& args, const std::string& usage,
            const po::options_description& options, const std::vector<std::string>& positional) {
+  po::options_description help;
+  help.add_options()("help,h", "show this help");
   po::options_description all;
-  all.add(options);
-  all.add_options()("help,h", "show this help");
+  all.add(options).add(help);
   po::options_description hidden;
   po::positional_options_description pos;
   for (auto name : positional) {
