@@ -38,7 +38,9 @@ Args parse(const std::vector<std::string>& args, const std::string& usage,
     throw UsageError(e.what());
   }
   if (out.vm.count("help")) {
-    std::cout << "usage: " << usage << "\n\n" << all;
+    std::cout << "usage: " << usage << "\n";
+    if (!options.options().empty()) std::cout << "\n" << options;
+    std::cout << "\n" << help;
     out.help = true;
     return out;
   }
