@@ -56,8 +56,8 @@ lab::ProbeReport run_probe(const lab::RunningLab& lab, os::LinuxNetworkOps& net,
 int verb_ping(const VerbArgs& args) {
   po::options_description opts("options");
   opts.add_options()("count,c", po::value<int>()->default_value(3), "echo requests to send")(
-      "timeout,W", po::value<double>()->default_value(1.0), "seconds to wait for each answer")(
-      "interval,i", po::value<double>()->default_value(0.2), "seconds between requests");
+      "timeout,W", po::value<double>()->default_value(1.0, "1"), "seconds to wait for each answer")(
+      "interval,i", po::value<double>()->default_value(0.2, "0.2"), "seconds between requests");
   auto a = parse(args, "overlaylab ping LAB FROM TO [-c COUNT]", opts, {"lab", "from", "to"});
   if (a.help) return kOk;
   lab::ProbeOptions probe{a.vm["count"].as<int>(),

@@ -11,7 +11,7 @@ int verb_trace(const VerbArgs& args) {
   po::options_description opts("options");
   opts.add_options()("out", po::value<std::string>(), "directory for trace files (default ./overlaylab-out/LAB)")(
       "name", po::value<std::string>()->default_value("trace"), "probe name, used in file names")(
-      "timeout,W", po::value<double>()->default_value(1.0), "seconds to wait for the answer")(
+      "timeout,W", po::value<double>()->default_value(1.0, "1"), "seconds to wait for the answer")(
       "fabric", "also capture on the underlay bridges' ports");
   auto a = parse(args, "overlaylab trace LAB FROM TO [--out DIR]", opts, {"lab", "from", "to"});
   if (a.help) return kOk;
