@@ -60,7 +60,7 @@ void UdpBackend::configure_device(const Lease& own) {
   rtnl.set_up(kUdpDevice);
   // The ICMP errors we write into flannel0 come from its own address; the
   // kernel drops packets that arrive with a local source unless told to
-  // accept them (Flannel's proxy writes the same packets, and loses them).
+  // accept them (Flannel's proxy writes the same packets).
   os::write_sysctl(-1, std::string("net.ipv4.conf.") + kUdpDevice + ".accept_local", "1");
 }
 
