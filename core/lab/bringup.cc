@@ -1,4 +1,5 @@
 #include "core/lab/bringup.h"
+#include "core/util/files.h"
 
 #include <deque>
 #include <fstream>
@@ -12,13 +13,6 @@
 namespace ovl::lab {
 namespace fs = std::filesystem;
 namespace {
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Polls ready() until it holds, failing fast when the supervisor died or
 // the user pressed Ctrl-C, and with what the logs say on timeout.
@@ -62,7 +56,7 @@ scenario::NodeLease wait_for_lease(const Waiting& w, const std::string& node) {
   auto path = subnet_env_path(w.dir, node);
   std::optional<overlay::SubnetEnv> env;
   wait_until(w, node + "'s lease (subnet.env)", w.dir.node(node) / "var/log/overlayd.log", [&] {
-    env = overlay::parse_subnet_env(read_all(path));
+    env = overlay::parse_subnet_env(util::read_file(path).value_or(""));
     return env && env->mtu > 0;  // a pinned subnet.env has no MTU until overlayd writes it
   });
   return scenario::NodeLease{env->subnet, env->mtu};
@@ -72,7 +66,7 @@ void wait_for_peers(const Waiting& w, const scenario::Scenario& s) {
   for (const auto& node : s.nodes) {
     wait_until(w, node.name + "'s overlayd to learn every peer", w.dir.node(node.name) / "var/log/overlayd.log",
                [&] {
-                 auto status = nlohmann::json::parse(read_all(status_path(w.dir, node.name)), nullptr, false);
+                 auto status = nlohmann::json::parse(util::read_file(status_path(w.dir, node.name)).value_or(""), nullptr, false);
                  return !status.is_discarded() && status.contains("peers") &&
                         status["peers"].size() + 1 == s.nodes.size();
                });
@@ -82,7 +76,7 @@ void wait_for_peers(const Waiting& w, const scenario::Scenario& s) {
 std::map<std::string, scenario::NodeLease> read_leases(const LabDir& dir, const scenario::Scenario& s) {
   std::map<std::string, scenario::NodeLease> out;
   for (const auto& node : s.nodes) {
-    auto env = overlay::parse_subnet_env(read_all(subnet_env_path(dir, node.name)));
+    auto env = overlay::parse_subnet_env(util::read_file(subnet_env_path(dir, node.name)).value_or(""));
     if (env && env->mtu > 0) out[node.name] = scenario::NodeLease{env->subnet, env->mtu};
   }
   return out;

@@ -12,6 +12,7 @@
 #include "core/scenario/names.h"
 #include "core/scenario/plan.h"
 #include "core/scenario/validate.h"
+#include "core/util/files.h"
 
 namespace ovl::lab {
 namespace fs = std::filesystem;
@@ -134,9 +135,7 @@ RunningLab open_lab(const std::string& lab, const fs::path& root) {
   LabDir dir{root / lab};
   if (!fs::exists(dir.scenario()))
     throw std::runtime_error("there is no lab '" + lab + "' (see `overlaylab list`)");
-  std::ifstream in(dir.scenario(), std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto loaded = scenario::load_text(text, dir.scenario().string());
+  auto loaded = scenario::load_text(util::read_file(dir.scenario()).value_or(""), dir.scenario().string());
   if (!loaded.ok()) throw std::runtime_error("lab '" + lab + "' has an unreadable scenario:\n" + loaded.diags.format());
   return RunningLab{lab, dir, std::move(loaded.scenario)};
 }

@@ -1,4 +1,5 @@
 #include "core/overlay/daemon.h"
+#include "core/util/files.h"
 
 #include <fstream>
 #include <iostream>
@@ -28,11 +29,9 @@ void sleep_unless_stopped(const std::atomic<bool>& stop, std::chrono::millisecon
 }
 
 std::optional<net::Cidr> previous_subnet(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  auto env = parse_subnet_env(text.str());
+  auto text = util::read_file(file);
+  if (!text) return std::nullopt;
+  auto env = parse_subnet_env(*text);
   if (!env) return std::nullopt;
   return env->subnet;
 }
@@ -108,7 +107,7 @@ Acquired Daemon::acquire(const NetworkConfig& config, const LeaseAttrs& attrs, c
 
 void Daemon::write_subnet_env(const NetworkConfig& config, const Lease& own, int mtu) {
   auto& path = options_.subnet_file;
-  write_file_atomically(path, format_subnet_env(SubnetEnv{config.network, own.subnet, mtu, options_.ip_masq}));
+  util::write_file_atomically(path, format_subnet_env(SubnetEnv{config.network, own.subnet, mtu, options_.ip_masq}));
   log("wrote " + path.string());
 }
 
@@ -208,19 +207,7 @@ void Daemon::write_status() {
   s["mtu"] = backend_->mtu();
   s["store"] = {{"name", store_.describe()}, {"ok", store_ok_}, {"error", store_ok_ ? "" : store_error_}};
   s["updated"] = timestamp(std::chrono::system_clock::now());
-  write_file_atomically(options_.status_file, s.dump(2) + "\n");
-}
-
-void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  auto tmp = path;
-  tmp += ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  std::filesystem::rename(tmp, path);
+  util::write_file_atomically(options_.status_file, s.dump(2) + "\n");
 }
 
 DaemonHost linux_daemon_host() {

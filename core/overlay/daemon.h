@@ -75,7 +75,4 @@ class Daemon {
 // MTU through netlink; backends from make_backend; std::random_device.
 DaemonHost linux_daemon_host();
 
-// Writes path atomically (temp file + rename) so readers never see half a file.
-void write_file_atomically(const std::filesystem::path& path, const std::string& content);
-
 }  // namespace ovl::overlay

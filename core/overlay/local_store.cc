@@ -1,4 +1,5 @@
 #include "core/overlay/local_store.h"
+#include "core/util/files.h"
 
 #include <algorithm>
 #include <charconv>
@@ -21,27 +22,6 @@ using std::chrono::milliseconds;
 
 int64_t to_ms(TimePoint t) { return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count(); }
 TimePoint from_ms(int64_t ms) { return TimePoint(std::chrono::duration_cast<TimePoint::duration>(milliseconds(ms))); }
-
-std::optional<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// Write a temporary file beside path, then rename over it: a reader sees the
-// old content or the new, never half of it. Dot names are skipped by readers.
-void write_atomic(const fs::path& path, const std::string& text) {
-  fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::system_error(errno, std::generic_category(), "writing " + tmp.string());
-  }
-  fs::rename(tmp, path);
-}
 
 std::string format_lease_file(const Lease& lease) {
   return attrs_to_json(lease.attrs) + "\nexpires_ms=" + std::to_string(to_ms(lease.expiration)) + "\n";
@@ -109,7 +89,7 @@ class LocalStore::Txn {
  public:
   explicit Txn(const LocalStore& store)
       : dir_(store.dir_), lock_(dir_ / "lock", /*wait=*/true), now_(store.clock_()) {
-    auto text = read_text(dir_ / "log").value_or("");
+    auto text = util::read_file(dir_ / "log").value_or("");
     log_ends_cleanly_ = text.empty() || text.back() == '\n';
     std::string_view rest = text;
     while (!rest.empty()) {
@@ -127,7 +107,7 @@ class LocalStore::Txn {
 
   // The lease on subnet if it is live; an expired one is removed on sight.
   std::optional<Lease> live_lease(const net::Cidr& subnet) {
-    auto text = read_text(lease_path(subnet));
+    auto text = util::read_file(lease_path(subnet));
     if (!text) return std::nullopt;
     auto lease = parse_lease_file(subnet, *text);
     if (lease && lease->expiration > now_) return lease;
@@ -148,7 +128,7 @@ class LocalStore::Txn {
   }
 
   void write_lease(const Lease& lease) {
-    write_atomic(lease_path(lease.subnet), format_lease_file(lease));
+    util::write_file_atomically(lease_path(lease.subnet), format_lease_file(lease));
     append({LeaseEvent::Type::added, lease});
   }
 
@@ -199,7 +179,7 @@ LocalStore::LocalStore(std::filesystem::path dir, Clock clock) : dir_(std::move(
 }
 
 std::optional<NetworkConfig> LocalStore::config() {
-  auto text = guarded(dir_, "reading config", [&] { return read_text(dir_ / "config"); });
+  auto text = guarded(dir_, "reading config", [&] { return util::read_file(dir_ / "config"); });
   if (!text) return std::nullopt;
   return parse_network_config(*text);
 }
@@ -207,7 +187,7 @@ std::optional<NetworkConfig> LocalStore::config() {
 void LocalStore::put_config(const NetworkConfig& config) {
   guarded(dir_, "writing config", [&] {
     Txn txn(*this);
-    write_atomic(dir_ / "config", to_json(config));
+    util::write_file_atomically(dir_ / "config", to_json(config));
   });
 }
 

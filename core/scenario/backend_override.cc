@@ -185,4 +185,10 @@ BackendOverride override_backend(std::string_view text, const Scenario& s, Backe
   return out;
 }
 
+Loaded reload_with_backend(const Loaded& original, Backend backend, std::vector<std::string>* notes) {
+  auto changed = override_backend(original.text, original.scenario, backend);
+  if (notes) *notes = changed.notes;
+  return load_text(changed.text, original.scenario.file);
+}
+
 }  // namespace ovl::scenario

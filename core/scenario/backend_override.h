@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/scenario/model.h"
+#include "core/scenario/validate.h"
 
 namespace ovl::scenario {
 
@@ -31,6 +32,11 @@ struct BackendOverride {
 // side, and the other backends add nothing. So such an expectation moves by
 // 2 between udp and the others. Expectations of other probes are left alone.
 BackendOverride override_backend(std::string_view text, const Scenario& parsed, Backend backend);
+
+// The loaded scenario on another backend: its text rewritten and read again.
+// The new diagnostics are in the result (host-gw across a router warns);
+// notes, when given, receive override_backend's sentences.
+Loaded reload_with_backend(const Loaded& original, Backend backend, std::vector<std::string>* notes = nullptr);
 
 // Backend names as scenarios spell them: "udp", "vxlan", "host-gw".
 std::optional<Backend> parse_backend(std::string_view name);

@@ -326,7 +326,7 @@ void Validator::check_hop(const ExpectHop& hop) {
 void validate(const Scenario& s, Diagnostics& diags) { Validator(s, diags).run(); }
 
 Loaded load_text(std::string_view text, const std::string& file) {
-  Loaded loaded{Scenario{}, Diagnostics(file)};
+  Loaded loaded{Scenario{}, Diagnostics(file), std::string(text)};
   loaded.scenario = parse(text, file, loaded.diags);
   // A file that is not even a scenario has nothing to cross-check.
   if (!loaded.scenario.nodes.empty() || !loaded.scenario.segments.empty())

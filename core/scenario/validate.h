@@ -14,6 +14,7 @@ void validate(const Scenario& s, Diagnostics& diags);
 struct Loaded {
   Scenario scenario;
   Diagnostics diags;
+  std::string text;  // as read: a lab keeps it, --backend rewrites it
   bool ok() const { return !diags.has_errors(); }
 };
 Loaded load_text(std::string_view text, const std::string& file);

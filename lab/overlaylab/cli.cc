@@ -1,6 +1,7 @@
 #include "lab/overlaylab/cli.h"
 
 #include "core/lab/lab.h"
+#include "core/util/files.h"
 
 #include <unistd.h>
 
@@ -51,11 +52,9 @@ Args parse(const std::vector<std::string>& args, const std::string& usage,
 }
 
 scenario::Loaded load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("cannot read scenario " + path + ": " + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto loaded = scenario::load_text(text.str(), path);
+  auto text = util::read_file(path);
+  if (!text) throw UsageError("cannot read scenario " + path + ": " + std::strerror(errno));
+  auto loaded = scenario::load_text(*text, path);
   std::cerr << loaded.diags.format();
   if (!loaded.ok()) throw BadScenario();
   return loaded;

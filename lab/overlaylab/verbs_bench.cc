@@ -31,7 +31,9 @@
 #include "core/linux/rtnl.h"
 #include "core/scenario/backend_override.h"
 #include "core/scenario/names.h"
+#include "core/util/files.h"
 #include "lab/overlaylab/cli.h"
+#include "lab/overlaylab/scoped_lab.h"
 #include "lab/overlaylab/verbs.h"
 
 namespace ovl::cli {
@@ -94,31 +96,6 @@ net::Ipv4 address_of(const scenario::Scenario& s, const std::string& lab, const 
   throw std::runtime_error(host + " has no IPv4 address on " + std::string(scenario::kContainerIface));
 }
 
-// A lab of the bench's own for one backend; down again whatever happens.
-class BenchLab {
- public:
-  BenchLab(const std::string& text, const scenario::Scenario& s, const std::string& name) : name_(name) {
-    lab::UpRequest request{&s, text, name};
-    request.cancel = &g_interrupted;
-    request.root = state_root();
-    lab::up(request, net_);
-  }
-  ~BenchLab() {
-    try {
-      lab::down(name_, net_, state_root());
-    } catch (const std::exception& e) {
-      std::cerr << "overlaylab bench: lab '" << name_ << "' did not come down: " << e.what() << "\n";
-    }
-  }
-  BenchLab(const BenchLab&) = delete;
-  BenchLab& operator=(const BenchLab&) = delete;
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-  os::LinuxNetworkOps net_;
-};
-
 std::vector<lab::Service> daemons(const std::string& lab_name) {
   auto lab = lab::open_lab(lab_name, state_root());
   std::vector<lab::Service> out;
@@ -155,8 +132,7 @@ bool wait_exit(os::Child& child, std::chrono::seconds limit) {
 
 // iperf3 -J writes one JSON document; anything around it is not ours.
 nlohmann::json read_report(const fs::path& path) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto text = util::read_file(path).value_or("");
   auto open = text.find('{'), close = text.rfind('}');
   if (open == std::string::npos || close == std::string::npos) return nlohmann::json();
   return nlohmann::json::parse(text.substr(open, close - open + 1), nullptr, false);
@@ -225,42 +201,25 @@ Result measure(const std::string& label, const std::string& lab, const scenario:
   return r;
 }
 
-// Every node's overlayd restarted in the simple data plane; ready once each
-// new daemon says so and knows its peers again.
+// Every node's overlayd restarted in the simple data plane; restart returns
+// once each new daemon is ready.
 void restart_simple(const std::string& lab_name, const scenario::Scenario& s) {
-  for (const auto& node : s.nodes) {
+  for (const auto& node : s.nodes)
     if (verb_restart({lab_name, node.name, "--dataplane", "simple"}) != kOk)
       throw std::runtime_error("could not restart " + node.name + "'s overlayd");
-  }
-  auto dir = lab::LabDir{fs::path(state_root()) / lab_name};
-  for (auto& svc : daemons(lab_name)) {
-    auto ready = [&] {
-      auto id = lab::running_pid(svc);
-      std::ifstream in(lab::status_path(dir, svc.node));
-      auto st = nlohmann::json::parse(in, nullptr, false);
-      return id && !st.is_discarded() && st.value("pid", 0) == id->pid && st.value("dataplane", "") == "simple" &&
-             st["peers"].size() + 1 == s.nodes.size();
-    };
-    for (int i = 0; i < 300 && !ready(); ++i) std::this_thread::sleep_for(100ms);
-    if (!ready()) throw std::runtime_error(svc.name + " did not come back in the simple data plane");
-  }
 }
 
-scenario::Loaded on_backend(const std::string& text, const scenario::Loaded& original, scenario::Backend b,
-                            std::string* changed) {
-  *changed = scenario::override_backend(text, original.scenario, b).text;
-  auto loaded = scenario::load_text(*changed, original.scenario.file);
+scenario::Loaded on_backend(const scenario::Loaded& original, scenario::Backend b) {
+  auto loaded = scenario::reload_with_backend(original, b);
   if (!loaded.ok()) throw std::runtime_error(first_line(loaded.diags.format()));
   return loaded;
 }
 
 // udp: fast, then the underlay, then simple, in one lab.
-void bench_udp(const std::string& text, const scenario::Loaded& original, const Ends& ends, const BenchOptions& o,
-               std::vector<Result>& out) {
-  std::string changed;
-  auto loaded = on_backend(text, original, scenario::Backend::udp, &changed);
+void bench_udp(const scenario::Loaded& original, const Ends& ends, const BenchOptions& o, std::vector<Result>& out) {
+  auto loaded = on_backend(original, scenario::Backend::udp);
   std::cout << "udp backend (lab " << o.lab << ")\n";
-  BenchLab lab(changed, loaded.scenario, o.lab);
+  ScopedLab lab(loaded, o.lab);
   out.push_back(measure("udp, fast data plane", lab.name(), loaded.scenario, ends, o, true));
   auto underlay = measure("underlay", lab.name(), loaded.scenario, node_ends(loaded.scenario, ends), o, false);
   restart_simple(lab.name(), loaded.scenario);
@@ -268,14 +227,12 @@ void bench_udp(const std::string& text, const scenario::Loaded& original, const 
   out.push_back(underlay);  // printed last: the ceiling, not a backend
 }
 
-Result bench_kernel(const std::string& text, const scenario::Loaded& original, scenario::Backend b, const Ends& ends,
-                    const BenchOptions& o) {
+Result bench_kernel(const scenario::Loaded& original, scenario::Backend b, const Ends& ends, const BenchOptions& o) {
   std::string label = b == scenario::Backend::vxlan ? "vxlan (kernel)" : "host-gw";
   try {
-    std::string changed;
-    auto loaded = on_backend(text, original, b, &changed);
+    auto loaded = on_backend(original, b);
     std::cout << to_string(b) << " backend (lab " << o.lab << ")\n";
-    BenchLab lab(changed, loaded.scenario, o.lab);
+    ScopedLab lab(loaded, o.lab);
     return measure(label, lab.name(), loaded.scenario, ends, o, false);
   } catch (const std::exception& e) {
     if (g_interrupted) throw;
@@ -349,16 +306,14 @@ int verb_bench(const VerbArgs& args) {
   require_root("bench");
   if (::access(kIperf, X_OK) != 0) throw std::runtime_error(std::string(kIperf) + " is missing (apt-get install iperf3)");
   install_interrupt_handlers();
-  std::ifstream in(file, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::cout << "bench " << loaded.scenario.name << ": " << ends->from << " -> " << ends->to
             << ", load average " << load_average() << "\n";
   std::vector<Result> results;
-  bench_udp(text, loaded, *ends, o, results);
+  bench_udp(loaded, *ends, o, results);
   auto underlay = results.back();
   results.pop_back();
-  results.push_back(bench_kernel(text, loaded, scenario::Backend::vxlan, *ends, o));
-  results.push_back(bench_kernel(text, loaded, scenario::Backend::host_gw, *ends, o));
+  results.push_back(bench_kernel(loaded, scenario::Backend::vxlan, *ends, o));
+  results.push_back(bench_kernel(loaded, scenario::Backend::host_gw, *ends, o));
   results.push_back(underlay);
   print_table(results, o);
   return kOk;

@@ -2,15 +2,14 @@
 // after the other, summed up in one table per probe.
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "core/lab/bringup.h"
 #include "core/lab/lab.h"
 #include "core/lab/tracer.h"
 #include "core/scenario/backend_override.h"
 #include "lab/overlaylab/cli.h"
+#include "lab/overlaylab/scoped_lab.h"
 #include "lab/overlaylab/verbs.h"
 
 namespace ovl::cli {
@@ -39,7 +38,8 @@ int overhead(const trace::Trace& t) {
 }
 
 Row measure(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const scenario::Probe& p, const std::string& backend) {
-  Row row{backend};
+  Row row;
+  row.backend = backend;
   auto traced = lab::trace_probe(lab, net, p.name, p.from, p.to, lab::TraceOptions{});
   const auto& t = traced.trace;
   row.reply = t.reply ? "yes" : "no";
@@ -65,30 +65,17 @@ Row measure(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const scenario
 }
 
 // Builds the lab on one backend, measures every probe, tears it down.
-std::vector<Row> on_backend(const scenario::Loaded& original, const std::string& text, scenario::Backend backend,
-                            const std::string& lab_name) {
-  auto changed = scenario::override_backend(text, original.scenario, backend);
-  auto loaded = scenario::load_text(changed.text, original.scenario.file);
-  lab::UpRequest request{&loaded.scenario, changed.text, lab_name};
-  request.root = state_root();
-  request.cancel = &g_interrupted;
-  os::LinuxNetworkOps net;
-  lab::up(request, net);
+std::vector<Row> on_backend(const scenario::Loaded& original, scenario::Backend backend, const std::string& lab_name) {
+  ScopedLab scoped(scenario::reload_with_backend(original, backend), lab_name);
+  auto lab = lab::open_lab(lab_name, state_root());
   std::vector<Row> rows;
-  try {
-    auto lab = lab::open_lab(lab_name, state_root());
-    for (const auto& p : lab.scenario.probes) rows.push_back(measure(lab, net, p, scenario::to_string(backend)));
-  } catch (...) {
-    lab::down(lab_name, net, state_root());
-    throw;
-  }
-  lab::down(lab_name, net, state_root());
+  for (const auto& p : lab.scenario.probes) rows.push_back(measure(lab, scoped.net(), p, scenario::to_string(backend)));
   return rows;
 }
 
 void print_table(const scenario::Probe& p, const std::vector<Row>& rows) {
   std::printf("\nprobe %s: %s -> %s\n", p.name.c_str(), p.from.c_str(), p.to.c_str());
-  Row header{"backend", "reply", "ttl", "hops", "crossings", "overhead", "MTU", "rtt"};
+  Row header{"backend", "reply", "ttl", "hops", "crossings", "overhead", "MTU", "rtt", ""};
   std::vector<size_t> width(header.cells().size(), 0);
   for (const auto& r : rows)
     for (size_t i = 0; i < width.size(); ++i) width[i] = std::max({width[i], r.cells()[i].size(), header.cells()[i].size()});
@@ -116,14 +103,11 @@ int verb_compare(const VerbArgs& args) {
   if (loaded.scenario.probes.empty()) throw UsageError(file + " has no <probe> to compare");
   require_root("compare");
   install_interrupt_handlers();
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
   auto lab_name = a.vm.count("name") ? a.vm["name"].as<std::string>() : loaded.scenario.name;
   std::vector<std::vector<Row>> by_probe(loaded.scenario.probes.size());
   for (auto backend : kBackends) {
     std::cout << "measuring on " << scenario::to_string(backend) << "..." << std::endl;
-    auto rows = on_backend(loaded, text.str(), backend, lab_name);
+    auto rows = on_backend(loaded, backend, lab_name);
     for (size_t i = 0; i < rows.size(); ++i) by_probe[i].push_back(rows[i]);
   }
   for (size_t i = 0; i < by_probe.size(); ++i) print_table(loaded.scenario.probes[i], by_probe[i]);

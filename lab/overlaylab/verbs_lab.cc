@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <numeric>
@@ -32,32 +31,21 @@ std::string lab_name_option(const Args& a, const scenario::Scenario& s) {
   return name;
 }
 
-// The scenario `up` builds and the text the lab keeps: the file as it is or,
-// with --backend, rewritten for that backend and validated again (so that,
-// say, host-gw across a router is warned about).
-std::pair<scenario::Loaded, std::string> scenario_for_up(const Args& a, const std::string& file) {
-  if (!a.vm.count("backend")) {
-    auto loaded = load_scenario(file);
-    std::ifstream in(file, std::ios::binary);
-    return {std::move(loaded), std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())};
-  }
+// The scenario `up` builds: the file as it is or, with --backend, rewritten
+// for that backend and validated again (so that, say, host-gw across a
+// router is warned about). The lab keeps its text.
+scenario::Loaded scenario_for_up(const Args& a, const std::string& file) {
+  auto loaded = load_scenario(file);
+  if (!a.vm.count("backend")) return loaded;
   auto name = a.vm["backend"].as<std::string>();
   auto backend = scenario::parse_backend(name);
   if (!backend) throw UsageError("--backend must be udp, vxlan or host-gw, not '" + name + "'");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("cannot read scenario " + file + ": " + std::strerror(errno));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto original = scenario::load_text(text, file);
-  if (!original.ok()) {
-    std::cerr << original.diags.format();
-    throw BadScenario();
-  }
-  auto changed = scenario::override_backend(text, original.scenario, *backend);
-  for (const auto& note : changed.notes) std::cout << file << ": " << note << "\n";
-  auto loaded = scenario::load_text(changed.text, file);
-  std::cerr << loaded.diags.format();
-  if (!loaded.ok()) throw BadScenario();
-  return {std::move(loaded), std::move(changed.text)};
+  std::vector<std::string> notes;
+  auto changed = scenario::reload_with_backend(loaded, *backend, &notes);
+  for (const auto& note : notes) std::cout << file << ": " << note << "\n";
+  std::cerr << changed.diags.format();
+  if (!changed.ok()) throw BadScenario();
+  return changed;
 }
 
 }  // namespace
@@ -69,10 +57,10 @@ int verb_up(const VerbArgs& args) {
   auto a = parse(args, "overlaylab up FILE [--name LAB] [--backend udp|vxlan|host-gw]", opts, {"file"});
   if (a.help) return kOk;
   auto file = a.vm["file"].as<std::string>();
-  auto [loaded, text] = scenario_for_up(a, file);
+  auto loaded = scenario_for_up(a, file);
   require_root("up");
   install_interrupt_handlers();
-  lab::UpRequest request{&loaded.scenario, text, lab_name_option(a, loaded.scenario)};
+  lab::UpRequest request{&loaded.scenario, loaded.text, lab_name_option(a, loaded.scenario)};
   request.cancel = &g_interrupted;
   request.root = state_root();
   os::LinuxNetworkOps net;
