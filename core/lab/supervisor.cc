@@ -31,6 +31,14 @@ void Supervisor::say(const Service& svc, const std::string& state) {
   log_ << now_text() << " supervisor: " << svc.name << ": " << state << std::endl;
 }
 
+// The pid file goes last: a verb waiting for it to vanish then reads the
+// stopped state, not the running one it replaced.
+void Supervisor::forget(const Service& svc, const std::string& state) {
+  running_.erase(svc.name);
+  say(svc, state);
+  std::filesystem::remove(svc.pid_file());
+}
+
 void Supervisor::start(const Service& svc) {
   os::Child child(spawn_request(svc));
   journal_.record("proc", child.id().str() + " " + svc.name);
@@ -46,9 +54,7 @@ void Supervisor::stop(const Service& svc) {
   if (it == running_.end()) return;
   os::terminate(it->second.child.id());
   it->second.child.exited();
-  running_.erase(it);
-  std::filesystem::remove(svc.pid_file());
-  say(svc, "stopped at " + now_text());
+  forget(svc, "stopped at " + now_text());
 }
 
 void Supervisor::reap() {
@@ -59,14 +65,12 @@ void Supervisor::reap() {
     auto& backoff = backoff_[svc.name];
     backoff = Clock::now() - it->second.since > kHealthy || backoff == 0s ? kFirstBackoff
                                                                          : std::min(backoff * 2, kMaxBackoff);
-    running_.erase(it);
-    std::filesystem::remove(svc.pid_file());
     if (!desired_running(svc)) {
-      say(svc, "stopped (" + status + ")");
+      forget(svc, "stopped (" + status + ")");
       continue;
     }
     restart_at_[svc.name] = Clock::now() + backoff;
-    say(svc, status + " at " + now_text() + "; restarting in " + std::to_string(backoff.count()) + " s");
+    forget(svc, status + " at " + now_text() + "; restarting in " + std::to_string(backoff.count()) + " s");
   }
 }
 
@@ -124,9 +128,7 @@ void Supervisor::stop_all() {
     auto it = running_.find(svc.name);
     if (it == running_.end()) continue;
     it->second.child.exited();
-    running_.erase(it);
-    std::filesystem::remove(svc.pid_file());
-    say(svc, "stopped at " + now_text());
+    forget(svc, "stopped at " + now_text());
   }
 }
 

@@ -39,6 +39,7 @@ class Supervisor {
   void apply_desired_states();
   void restart_due();
   void say(const Service& svc, const std::string& state);
+  void forget(const Service& svc, const std::string& state);
 
   std::vector<Service> services_;
   Journal& journal_;

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -91,7 +92,8 @@ void change(const lab::RunningLab& lab, const lab::Service& svc, bool running) {
   lab::set_desired(svc, running);
   ::kill(supervisor->pid, SIGHUP);
   for (int i = 0; i < 300; ++i) {
-    if (running ? ready(lab, svc) : !lab::running_pid(svc)) {
+    // The supervisor removes the pid file once it has reaped the process and said so.
+    if (running ? ready(lab, svc) : !std::filesystem::exists(svc.pid_file())) {
       std::cout << svc.name << ": " << lab::read_state(svc) << "\n";
       return;
     }

@@ -144,6 +144,7 @@ TEST_P(OverlayStores, StoppedDaemonStaysStoppedUntilStarted) {
   fs::remove(file);
   auto stop = run({"stop", name, "node2"});
   ASSERT_EQ(stop.status, 0) << stop.err;
+  EXPECT_NE(stop.out.find("overlayd@node2: stopped at "), std::string::npos) << stop.out;
   EXPECT_FALSE(pings(*this, name, "container-1", "container-2"));
   std::this_thread::sleep_for(2s);  // longer than the supervisor's first back-off
   EXPECT_FALSE(pings(*this, name, "container-1", "container-2"));
