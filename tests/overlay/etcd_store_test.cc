@@ -15,9 +15,7 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -26,6 +24,7 @@
 #include "core/linux/netns.h"
 #include "core/linux/rtnl.h"
 #include "tests/overlay/allocate.h"
+#include "tests/support/files.h"
 
 namespace ovl::overlay {
 namespace {
@@ -41,13 +40,6 @@ constexpr const char* kEndpoint = "http://127.0.0.1:2379";
 
 net::Cidr cidr(const char* text) { return *net::Cidr::parse(text); }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 class EtcdStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -61,7 +53,7 @@ class EtcdStoreTest : public ::testing::Test {
     created_netns_ = true;
     netns_fd_ = os::open_named_netns(netns_);
     os::Rtnl(netns_fd_.get()).set_up("lo");
-    ASSERT_TRUE(start_etcd()) << "etcd did not come up; its log:\n" << slurp(dir_ / "etcd.log");
+    ASSERT_TRUE(start_etcd()) << "etcd did not come up; its log:\n" << test::read_file(dir_ / "etcd.log");
     store_ = make_store();
   }
 
@@ -145,8 +137,8 @@ class EtcdStoreTest : public ::testing::Test {
     pid_t pid = spawn_in_netns(args, out);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(out);
-    return slurp(out);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << test::read_file(out);
+    return test::read_file(out);
   }
 
   std::string netns_;
@@ -346,7 +338,7 @@ TEST_F(EtcdStoreTest, AStoppedStoreIsUnavailableThenComesBack) {
   }
   EXPECT_THROW(store_->create_lease(cidr("100.96.2.0/24"), attrs_for(2), 1h), StoreUnavailable);
 
-  ASSERT_TRUE(start_etcd()) << slurp(dir_ / "etcd.log");
+  ASSERT_TRUE(start_etcd()) << test::read_file(dir_ / "etcd.log");
   auto leases = store_->leases().leases;  // the same data directory: nothing lost
   ASSERT_EQ(leases.size(), 1u);
   EXPECT_EQ(leases[0].attrs, attrs_for(1));
@@ -360,7 +352,7 @@ TEST_F(EtcdStoreTest, AStoreRestartedEmptyMeansResync) {
   uint64_t revision = store_->leases().revision;
   stop_etcd();
   fs::remove_all(dir_ / "data");
-  ASSERT_TRUE(start_etcd()) << slurp(dir_ / "etcd.log");
+  ASSERT_TRUE(start_etcd()) << test::read_file(dir_ / "etcd.log");
   auto result = store_->watch(revision, 2s);
   EXPECT_TRUE(result.resync);
   EXPECT_LT(result.revision, revision);

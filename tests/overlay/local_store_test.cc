@@ -8,12 +8,12 @@
 #include <atomic>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "tests/overlay/allocate.h"
+#include "tests/support/files.h"
 
 namespace ovl::overlay {
 namespace {
@@ -24,13 +24,6 @@ using test::allocate;
 using test::attrs_for;
 
 net::Cidr cidr(const char* text) { return *net::Cidr::parse(text); }
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 class LocalStoreTest : public ::testing::Test {
  protected:
@@ -50,7 +43,7 @@ TEST_F(LocalStoreTest, ConfigRoundTripsInFlannelsJson) {
   LocalStore store(dir_);
   EXPECT_FALSE(store.config());
   store.put_config(config_);
-  EXPECT_EQ(slurp(dir_ / "config"), R"({"Network":"100.96.0.0/16","SubnetLen":24,"Backend":{"Type":"udp","Port":8285}})");
+  EXPECT_EQ(test::read_file(dir_ / "config"), R"({"Network":"100.96.0.0/16","SubnetLen":24,"Backend":{"Type":"udp","Port":8285}})");
   auto back = LocalStore(dir_).config();
   ASSERT_TRUE(back);
   EXPECT_EQ(to_json(*back), to_json(config_));
@@ -59,7 +52,7 @@ TEST_F(LocalStoreTest, ConfigRoundTripsInFlannelsJson) {
 TEST_F(LocalStoreTest, LeaseFilesHoldFlannelsValue) {
   LocalStore store(dir_);
   ASSERT_TRUE(store.create_lease(cidr("100.96.1.0/24"), attrs_for(1), 24h));
-  auto text = slurp(dir_ / "subnets" / "100.96.1.0-24");
+  auto text = test::read_file(dir_ / "subnets" / "100.96.1.0-24");
   EXPECT_EQ(text.substr(0, text.find('\n')), R"({"PublicIP":"10.0.0.1","BackendType":"udp"})");
   EXPECT_EQ(store.describe(), "local " + dir_.string());
 }

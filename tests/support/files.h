@@ -4,21 +4,18 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "core/util/files.h"
 
 namespace ovl::test {
 
 inline std::filesystem::path source_dir() { return OVERLAYLAB_SOURCE_DIR; }
 
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+// Empty when the file is missing: the assertion that follows says what was expected.
+inline std::string read_file(const std::filesystem::path& path) { return util::read_file(path).value_or(""); }
 
 // Compares actual with the golden file; OVERLAYLAB_UPDATE_GOLDEN=1 rewrites
 // it instead (then review the diff before committing).
