@@ -146,12 +146,6 @@ TEST_F(Trace, RunChecksTheExpectedPathAndShowsTheDifference) {
   EXPECT_NE(bad.out.find("ok       node2:eth0"), std::string::npos) << bad.out;
 }
 
-}  // namespace
-}  // namespace ovl::test
-
-namespace ovl::test {
-namespace {
-
 TEST_F(Trace, VxlanUnderlayHopsDecodeAsVxlanInTshark) {
   auto name = lab("lt-trace-vxlan");
   ASSERT_EQ(run({"up", scenario("vxlan-k8s"), "--name", name}).status, 0);
@@ -166,12 +160,6 @@ TEST_F(Trace, VxlanUnderlayHopsDecodeAsVxlanInTshark) {
   EXPECT_NE(fields.out.find("k8s-node1:ens3\t1\t172.16.1.14,10.244.1.96"), std::string::npos) << fields.out;
   EXPECT_NE(fields.out.find("k8s-node2:ens3\t1\t172.16.1.13,10.244.2.66"), std::string::npos) << fields.out;
 }
-
-}  // namespace
-}  // namespace ovl::test
-
-namespace ovl::test {
-namespace {
 
 // The user-space hop is explained the same whichever data plane moves it.
 TEST_F(Trace, BothDataPlanesShowTheUserSpaceHop) {
