@@ -49,6 +49,11 @@ void set_offloads(int fd, TunFeatures& f) {
   }
 }
 
+void set_nonblocking(int fd, const std::string& name) {
+  int fl = ::fcntl(fd, F_GETFL);
+  if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) throw_errno("making " + name + " non-blocking");
+}
+
 const char* on(bool b) { return b ? "on" : "off"; }
 
 }  // namespace
@@ -71,8 +76,7 @@ VnetTun::VnetTun(const std::string& name) {
     if (::ioctl(fd_.get(), TUNSETVNETHDRSZ, &size) != 0) throw_errno("setting the vnet header size of " + name);
     set_offloads(fd_.get(), features_);
   }
-  int fl = ::fcntl(fd_.get(), F_GETFL);
-  if (fl < 0 || ::fcntl(fd_.get(), F_SETFL, fl | O_NONBLOCK) != 0) throw_errno("making " + name + " non-blocking");
+  set_nonblocking(fd_.get(), name);
 }
 
 ssize_t VnetTun::read_one(overlay::Packet& frame) {
@@ -122,11 +126,15 @@ Tun::Tun(const std::string& name) : fd_(::open("/dev/net/tun", O_RDWR | O_CLOEXE
   std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
   if (::ioctl(fd_.get(), TUNSETIFF, &ifr) != 0) throw_errno("creating TUN device " + name);
   name_ = ifr.ifr_name;
+  set_nonblocking(fd_.get(), name_);
 }
 
+// As Flannel's proxy: read first, and wait only when the device is empty.
 size_t Tun::read(std::span<overlay::Packet> packets) {
-  if (packets.empty() || !wait_readable(fd_.get(), kWakeMs)) return 0;
-  ssize_t n = ::read(fd_.get(), packets[0].data, packets[0].cap);
+  if (packets.empty()) return 0;
+  auto receive = [&] { return ::read(fd_.get(), packets[0].data, packets[0].cap); };
+  ssize_t n = receive();
+  if (n < 0 && errno == EAGAIN && wait_readable(fd_.get(), kWakeMs)) n = receive();
   if (n <= 0) return 0;
   packets[0].len = size_t(n);
   return 1;

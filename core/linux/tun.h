@@ -12,6 +12,9 @@
 
 namespace ovl::os {
 
+// Non-blocking, as Flannel's proxy makes it: read() reads first and waits
+// (briefly, to notice shutdown) only when the device is empty, so a busy
+// loop makes one system call per packet.
 class Tun : public overlay::PacketDevice {
  public:
   // Creates name in the calling thread's network namespace.

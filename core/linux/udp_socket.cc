@@ -40,13 +40,17 @@ UdpSocket::UdpSocket(net::Ipv4 ip, uint16_t port)
     throw_errno("binding UDP " + ip.str() + ":" + std::to_string(port));
 }
 
+// As Flannel's proxy: receive first, and wait only when nothing is queued.
 size_t UdpSocket::recv(std::span<overlay::Datagram> datagrams) {
-  if (datagrams.empty() || !wait_readable(fd_.get(), kWakeMs)) return 0;
+  if (datagrams.empty()) return 0;
   auto& d = datagrams[0];
   sockaddr_in from{};
   socklen_t len = sizeof from;
-  ssize_t n = ::recvfrom(fd_.get(), d.packet.data, d.packet.cap, MSG_DONTWAIT,
-                         reinterpret_cast<sockaddr*>(&from), &len);
+  auto receive = [&] {
+    return ::recvfrom(fd_.get(), d.packet.data, d.packet.cap, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
+  };
+  ssize_t n = receive();
+  if (n < 0 && errno == EAGAIN && wait_readable(fd_.get(), kWakeMs)) n = receive();
   if (n < 0) return 0;
   d.packet.len = size_t(n);
   d.peer = overlay::Endpoint{net::Ipv4(ntohl(from.sin_addr.s_addr)), ntohs(from.sin_port)};
