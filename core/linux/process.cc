@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "core/linux/fd.h"
@@ -62,6 +65,13 @@ bool alive(const ProcessId& id) {
   return (*fields)[0] != "Z" && std::stoull((*fields)[19]) == id.start_time;
 }
 
+std::optional<double> cpu_seconds(const ProcessId& id) {
+  auto fields = stat_fields(id.pid);
+  if (!fields || fields->size() < 20 || std::stoull((*fields)[19]) != id.start_time) return std::nullopt;
+  // utime and stime: stat fields 14 and 15.
+  return (std::stod((*fields)[11]) + std::stod((*fields)[12])) / double(::sysconf(_SC_CLK_TCK));
+}
+
 void terminate(const ProcessId& id, std::chrono::milliseconds grace) { terminate_all({id}, grace); }
 
 void terminate_all(const std::vector<ProcessId>& ids, std::chrono::milliseconds grace) {
@@ -102,18 +112,18 @@ struct Child::Impl {
 Child::Child(const SpawnRequest& req) {
   Fd netns;
   if (!req.netns.empty()) netns = open_named_netns(req.netns);
-  Fd log(::open(req.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  if (!log) throw_errno("opening log " + req.log.string());
-  FILE* out = ::fdopen(::dup(log.get()), "a");
+  if (req.argv.empty()) throw std::invalid_argument("spawning a process needs a program");
+  // "e" (close-on-exec): the child holds its log only as stdout and stderr.
+  std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(req.log.c_str(), "ae"), &std::fclose);
+  if (!out) throw_errno("opening log " + req.log.string());
   ChildSetup setup;
   setup.netns_fd = netns.get();
   setup.new_session = req.new_session;
   std::error_code ec;
   std::vector<std::string> args(req.argv.begin() + 1, req.argv.end());
   impl_ = std::make_unique<Impl>(Impl{bp::child(bp::exe = req.argv.at(0), bp::args = args,
-                                                (bp::std_out & bp::std_err) > out, bp::std_in < bp::null,
+                                                (bp::std_out & bp::std_err) > out.get(), bp::std_in < bp::null,
                                                 bp::start_dir = req.cwd.string(), setup, ec)});
-  std::fclose(out);
   if (ec) throw std::runtime_error("starting " + req.argv[0] + ": " + ec.message());
   auto id = identify(impl_->child.id());
   id_ = id.value_or(ProcessId{impl_->child.id(), 0});

@@ -27,6 +27,10 @@ std::optional<ProcessId> identify(pid_t pid);
 // same one (start time matches).
 bool alive(const ProcessId& id);
 
+// User plus system CPU time the process has used, in seconds; nullopt once
+// it is gone.
+std::optional<double> cpu_seconds(const ProcessId& id);
+
 // SIGTERM, then SIGKILL after grace; a no-op for a process that is gone or
 // is not the one recorded. Returns once it is gone (or after grace + 1 s).
 void terminate(const ProcessId& id, std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
