@@ -7,8 +7,6 @@
 namespace ovl::scenario {
 namespace {
 
-uint16_t default_port(Backend b) { return b == Backend::vxlan ? 8472 : 8285; }
-
 // The TTL decrements a backend adds to a reply between two nodes' containers.
 int daemon_decrements(Backend b) { return b == Backend::udp ? 2 : 0; }
 

@@ -2,6 +2,8 @@
 
 namespace ovl::scenario {
 
+uint16_t default_port(Backend b) { return b == Backend::vxlan ? 8472 : 8285; }
+
 const char* to_string(Backend b) {
   switch (b) {
     case Backend::udp: return "udp";

@@ -48,6 +48,10 @@ const char* to_string(Backend b);
 const char* to_string(Store s);
 const char* to_string(Runtime r);
 
+// Flannel's port for the backend when none is given: 8285 for udp, 8472
+// (the Linux VXLAN default) for vxlan; host-gw has none but keeps udp's.
+uint16_t default_port(Backend b);
+
 struct Overlay {
   net::Cidr network;
   int subnet_len = 24;

@@ -335,7 +335,7 @@ void Parser::read_overlay(pugi::xml_node node, Scenario& s) {
   }
   if (auto len = e.number("subnet-len", 1, 30)) o.subnet_len = int(*len);
   if (auto b = e.choice("backend", {"udp", "vxlan", "host-gw"})) o.backend = Backend(*b);
-  o.port = o.backend == Backend::vxlan ? 8472 : 8285;
+  o.port = default_port(o.backend);
   if (auto port = e.number("port", 1, 65535)) o.port = uint16_t(*port);
   if (auto vni = e.number("vni", 0, 16777215)) o.vni = uint32_t(*vni);
   if (auto st = e.choice("store", {"etcd", "local"})) o.store = Store(*st);

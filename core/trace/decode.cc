@@ -5,7 +5,6 @@
 #include "core/net/packet.h"
 
 namespace ovl::trace {
-namespace {
 
 const char* icmp_name(uint8_t type, uint8_t code) {
   switch (type) {
@@ -18,6 +17,8 @@ const char* icmp_name(uint8_t type, uint8_t code) {
     default: return "icmp";
   }
 }
+
+namespace {
 
 class Decoder {
  public:

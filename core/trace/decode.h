@@ -31,6 +31,9 @@ struct ProbeKey {
 enum class Leg { request, reply };
 const char* to_string(Leg leg);
 
+// "echo reply", "net unreachable", "time exceeded", ...
+const char* icmp_name(uint8_t type, uint8_t code);
+
 struct Decoded {
   std::vector<Layer> layers;
   // Set when the innermost ICMP is our echo request, its reply, or an ICMP
