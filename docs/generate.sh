@@ -25,7 +25,7 @@ x node2 -- ip route > "$work/route-node2.txt"
 x node1 -- ip route get 100.96.2.3 > "$work/route-get-node1.txt"
 x node1 -- ip -d link show flannel0 | sed -E 's/^[0-9]+: //' > "$work/link-flannel0.txt"
 x node1 -- etcdctl get --prefix /coreos.com/network > "$work/etcd.txt"
-cp "/run/overlaylab/$lab/nodes/node1/run/flannel/subnet.env" "$work/subnet-env.txt"
+cp "${OVERLAYLAB_STATE_DIR:-/run/overlaylab}/$lab/nodes/node1/run/flannel/subnet.env" "$work/subnet-env.txt"
 (cd "$out" && "$ol" trace "$lab" container-1 container-2 --name p1 --out figures) > "$work/trace.txt"
 "$ol" status "$lab" | grep -v -E 'since|expires' > "$work/status.txt" || true
 tshark -r "$out/figures/trace-p1.pcapng" -d udp.port==8285,ip -T fields \

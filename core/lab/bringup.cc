@@ -1,23 +1,16 @@
 #include "core/lab/bringup.h"
-#include "core/util/files.h"
 
 #include <deque>
 #include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "core/lab/services.h"
 #include "core/overlay/lease.h"
+#include "core/util/files.h"
 
 namespace ovl::lab {
 namespace fs = std::filesystem;
-namespace {
-
-// Polls ready() until it holds, failing fast when the supervisor died or
-// the user pressed Ctrl-C, and with what the logs say on timeout.
-template <class Ready>
-void wait_until(const Waiting& w, const std::string& what, const fs::path& log, Ready ready) {
+void wait_until(const Waiting& w, const std::string& what, const fs::path& log, const std::function<bool()>& ready) {
   auto deadline = std::chrono::steady_clock::now() + w.timeout;
   while (!ready()) {
     if (w.cancel && w.cancel->load()) throw Interrupted();
@@ -30,8 +23,6 @@ void wait_until(const Waiting& w, const std::string& what, const fs::path& log, 
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
-
-}  // namespace
 
 void pin_subnets(const scenario::Scenario& s, const LabDir& dir) {
   for (const auto& node : s.nodes) {
@@ -47,26 +38,30 @@ os::ProcessId start_supervisor(const std::string& lab, const fs::path& root, con
   req.log = dir.path / "supervisor.log";
   req.cwd = dir.path;
   os::Child child(req);
-  journal.record("proc", child.id().str() + " supervisor");
+  journal.record_process(child.id(), kSupervisorRole);
   child.detach();
   return child.id();
 }
 
-scenario::NodeLease wait_for_lease(const Waiting& w, const std::string& node) {
-  auto path = subnet_env_path(w.dir, node);
-  std::optional<overlay::SubnetEnv> env;
-  wait_until(w, node + "'s lease (subnet.env)", w.dir.node(node) / "var/log/overlayd.log", [&] {
-    env = overlay::parse_subnet_env(util::read_file(path).value_or(""));
-    return env && env->mtu > 0;  // a pinned subnet.env has no MTU until overlayd writes it
-  });
+std::optional<scenario::NodeLease> read_lease(const LabDir& dir, const std::string& node) {
+  auto env = overlay::parse_subnet_env(util::read_file(subnet_env_path(dir, node)).value_or(""));
+  // A pinned subnet.env has no MTU until overlayd writes it.
+  if (!env || env->mtu <= 0) return std::nullopt;
   return scenario::NodeLease{env->subnet, env->mtu};
+}
+
+scenario::NodeLease wait_for_lease(const Waiting& w, const std::string& node) {
+  std::optional<scenario::NodeLease> lease;
+  wait_until(w, node + "'s lease (subnet.env)", w.dir.node(node) / "var/log/overlayd.log",
+             [&] { return bool(lease = read_lease(w.dir, node)); });
+  return *lease;
 }
 
 void wait_for_peers(const Waiting& w, const scenario::Scenario& s) {
   for (const auto& node : s.nodes) {
     wait_until(w, node.name + "'s overlayd to learn every peer", w.dir.node(node.name) / "var/log/overlayd.log",
                [&] {
-                 auto status = nlohmann::json::parse(util::read_file(status_path(w.dir, node.name)).value_or(""), nullptr, false);
+                 auto status = read_status(w.dir, node.name);
                  return !status.is_discarded() && status.contains("peers") &&
                         status["peers"].size() + 1 == s.nodes.size();
                });
@@ -75,10 +70,8 @@ void wait_for_peers(const Waiting& w, const scenario::Scenario& s) {
 
 std::map<std::string, scenario::NodeLease> read_leases(const LabDir& dir, const scenario::Scenario& s) {
   std::map<std::string, scenario::NodeLease> out;
-  for (const auto& node : s.nodes) {
-    auto env = overlay::parse_subnet_env(util::read_file(subnet_env_path(dir, node.name)).value_or(""));
-    if (env && env->mtu > 0) out[node.name] = scenario::NodeLease{env->subnet, env->mtu};
-  }
+  for (const auto& node : s.nodes)
+    if (auto lease = read_lease(dir, node.name)) out[node.name] = *lease;
   return out;
 }
 

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 
 #include "core/lab/executor.h"
 #include "core/lab/lab.h"
@@ -30,13 +32,20 @@ struct Waiting {
   std::chrono::seconds timeout{30};
 };
 
+// Polls ready() until it holds, failing fast when the supervisor died or
+// the user pressed Ctrl-C (Interrupted), and with the end of log on timeout.
+void wait_until(const Waiting& w, const std::string& what, const std::filesystem::path& log,
+                const std::function<bool()>& ready);
+
 // The lease a node's overlayd wrote to subnet.env.
 scenario::NodeLease wait_for_lease(const Waiting& w, const std::string& node);
 // Until each daemon's status lists every other node as a peer.
 void wait_for_peers(const Waiting& w, const scenario::Scenario& s);
 
-// Each node's lease and MTU as its overlayd wrote them to subnet.env; nodes
-// without one yet are left out.
+// A node's lease and MTU as its overlayd wrote them to subnet.env; nullopt
+// before it has.
+std::optional<scenario::NodeLease> read_lease(const LabDir& dir, const std::string& node);
+// Every node's, leaving out nodes without one yet.
 std::map<std::string, scenario::NodeLease> read_leases(const LabDir& dir, const scenario::Scenario& s);
 
 // The last lines of a log, for error messages.

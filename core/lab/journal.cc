@@ -21,6 +21,8 @@ void Journal::record(const std::string& kind, const std::string& rest) {
     throw std::system_error(errno, std::generic_category(), "writing journal " + path_.string());
 }
 
+void Journal::record_process(const os::ProcessId& id, const std::string& role) { record("proc", id.str() + " " + role); }
+
 std::vector<JournalEntry> Journal::read(const std::filesystem::path& path) {
   std::vector<JournalEntry> out;
   std::ifstream in(path);
@@ -29,6 +31,17 @@ std::vector<JournalEntry> Journal::read(const std::filesystem::path& path) {
     if (line.empty()) continue;
     auto space = line.find(' ');
     out.push_back({line.substr(0, space), space == std::string::npos ? "" : line.substr(space + 1)});
+  }
+  return out;
+}
+
+std::vector<JournalProcess> journal_processes(const std::vector<JournalEntry>& entries) {
+  std::vector<JournalProcess> out;
+  for (const auto& e : entries) {
+    if (e.kind != "proc") continue;
+    auto id = os::ProcessId::parse(e.rest);
+    auto role_at = e.rest.find(' ', e.rest.find(' ') + 1);  // after "pid start_time "
+    if (id) out.push_back({*id, role_at == std::string::npos ? "" : e.rest.substr(role_at + 1)});
   }
   return out;
 }

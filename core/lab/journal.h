@@ -12,7 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "core/linux/process.h"
+
 namespace ovl::lab {
+
+// The role the lab supervisor's proc entry carries.
+inline constexpr const char* kSupervisorRole = "supervisor";
 
 struct JournalEntry {
   std::string kind;  // "netns", "step", "proc", "up", ...
@@ -29,6 +34,8 @@ class Journal {
 
   // Appends and syncs one line.
   void record(const std::string& kind, const std::string& rest = "");
+  // A proc entry; role is the service's name or kSupervisorRole.
+  void record_process(const os::ProcessId& id, const std::string& role);
 
   static std::vector<JournalEntry> read(const std::filesystem::path& path);
 
@@ -36,5 +43,12 @@ class Journal {
   int fd_;
   std::filesystem::path path_;
 };
+
+struct JournalProcess {
+  os::ProcessId id;
+  std::string role;
+};
+// The proc entries, oldest first.
+std::vector<JournalProcess> journal_processes(const std::vector<JournalEntry>& entries);
 
 }  // namespace ovl::lab

@@ -46,12 +46,7 @@ void build(const UpRequest& r, const LabDir& dir, NetworkOps& net) {
 // The supervisor first, so that it cannot restart what is being stopped.
 void stop_processes(const std::vector<JournalEntry>& entries) {
   std::vector<os::ProcessId> supervisors, others;
-  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    if (it->kind != "proc") continue;
-    auto id = os::ProcessId::parse(it->rest);
-    if (!id) continue;
-    (it->rest.find(" supervisor") != std::string::npos ? supervisors : others).push_back(*id);
-  }
+  for (const auto& p : journal_processes(entries)) (p.role == kSupervisorRole ? supervisors : others).push_back(p.id);
   os::terminate_all(supervisors, std::chrono::seconds(10));
   os::terminate_all(others);
 }

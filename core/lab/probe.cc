@@ -37,7 +37,9 @@ std::optional<int> ProbeReport::reply_ttl() const {
 net::Ipv4 host_address(const RunningLab& lab, const std::string& host, os::LinuxNetworkOps& net) {
   if (auto ip = net::Ipv4::parse(host)) return *ip;
   auto where = primary_iface(lab.scenario, lab.name, host);
-  if (!where) throw std::runtime_error("lab '" + lab.name + "' has no host '" + host + "'");
+  if (!where)
+    throw std::runtime_error("lab '" + lab.name + "' has no host '" + host + "'" +
+                             scenario::did_you_mean(host, lab.scenario.host_names()));
   for (const auto& a : net.rtnl(where->ns).addresses())
     if (a.dev == where->iface) return a.address.addr();
   throw std::runtime_error(host + " has no address on " + where->iface);

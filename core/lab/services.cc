@@ -1,26 +1,24 @@
 #include "core/lab/services.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "core/scenario/names.h"
 #include "core/scenario/plan.h"
+#include "core/util/files.h"
 
 namespace ovl::lab {
 namespace fs = std::filesystem;
 namespace {
 
+// Control files are one line, rewritten atomically while verbs and the
+// supervisor read them: a reader never sees one half-written.
 std::string read_line(const fs::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
+  auto text = util::read_file(path).value_or("");
+  return text.substr(0, text.find('\n'));
 }
 
 Service etcd_service(const scenario::Scenario& s, const std::string& lab, const LabDir& dir) {
   const auto& node = *s.find_node(s.overlay.etcd_node);
   auto home = dir.node(node.name);
-  std::string client = "http://" + node.ip.str() + ":" + std::to_string(kEtcdClientPort);
+  auto client = etcd_endpoint(s);
   // Peers talk on loopback: a one-member cluster needs no underlay for it.
   std::string peer = "http://127.0.0.1:2380";
   Service svc{"etcd", node.name, {}, dir.path / "services" / "etcd"};
@@ -74,22 +72,23 @@ std::string etcd_endpoint(const scenario::Scenario& s) {
   return "http://" + s.find_node(s.overlay.etcd_node)->ip.str() + ":" + std::to_string(kEtcdClientPort);
 }
 
-std::vector<Service> lab_services(const scenario::Scenario& s, const std::string& lab, const LabDir& dir,
-                                  const fs::path& overlayd) {
+std::vector<Service> lab_services(const RunningLab& lab) {
+  const auto& s = lab.scenario;
+  auto overlayd = os::self_exe().parent_path() / "overlayd";
   std::vector<Service> out;
-  if (s.overlay.store == scenario::Store::etcd) out.push_back(etcd_service(s, lab, dir));
-  for (const auto& node : s.nodes) out.push_back(overlayd_service_for(s, lab, dir, node, overlayd));
-  for (const auto& svc : out) {
-    fs::create_directories(svc.dir);
-    fs::create_directories(svc.spawn.log.parent_path());
-  }
+  if (s.overlay.store == scenario::Store::etcd) out.push_back(etcd_service(s, lab.name, lab.dir));
+  for (const auto& node : s.nodes) out.push_back(overlayd_service_for(s, lab.name, lab.dir, node, overlayd));
   return out;
+}
+
+nlohmann::json read_status(const LabDir& dir, const std::string& node) {
+  return nlohmann::json::parse(util::read_file(status_path(dir, node)).value_or(""), nullptr, false);
 }
 
 bool desired_running(const Service& s) { return read_line(s.desired_file()) != "stopped"; }
 
 void set_desired(const Service& s, bool running) {
-  std::ofstream(s.desired_file(), std::ios::trunc) << (running ? "running" : "stopped") << "\n";
+  util::write_file_atomically(s.desired_file(), running ? "running\n" : "stopped\n");
 }
 
 std::optional<os::ProcessId> running_pid(const Service& s) {
@@ -110,7 +109,7 @@ os::SpawnRequest spawn_request(const Service& s) {
 }
 
 void set_dataplane(const Service& s, const std::string& dataplane) {
-  std::ofstream(s.dataplane_file(), std::ios::trunc) << dataplane << "\n";
+  util::write_file_atomically(s.dataplane_file(), dataplane + "\n");
 }
 
 std::string read_dataplane(const Service& s) { return read_line(s.dataplane_file()); }

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/lab/lab.h"
 #include "core/linux/process.h"
 #include "core/scenario/model.h"
@@ -43,9 +45,11 @@ std::filesystem::path subnet_env_path(const LabDir& dir, const std::string& node
 std::filesystem::path status_path(const LabDir& dir, const std::string& node);
 std::filesystem::path local_store_path(const LabDir& dir);
 
+// A node's overlayd status.json; discarded (is_discarded()) while there is none.
+nlohmann::json read_status(const LabDir& dir, const std::string& node);
+
 // The services of a lab, etcd first. overlayd is found beside overlaylab.
-std::vector<Service> lab_services(const scenario::Scenario& s, const std::string& lab, const LabDir& dir,
-                                  const std::filesystem::path& overlayd);
+std::vector<Service> lab_services(const RunningLab& lab);
 
 // The etcd endpoint daemons use: its node's underlay address.
 std::string etcd_endpoint(const scenario::Scenario& s);

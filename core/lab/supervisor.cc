@@ -1,9 +1,10 @@
 #include "core/lab/supervisor.h"
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <thread>
+
+#include "core/util/files.h"
 
 namespace ovl::lab {
 namespace {
@@ -27,7 +28,7 @@ Supervisor::Supervisor(std::vector<Service> services, Journal& journal, std::fil
       store_ready_(std::move(store_ready)), log_(log) {}
 
 void Supervisor::say(const Service& svc, const std::string& state) {
-  std::ofstream(svc.state_file(), std::ios::trunc) << state << "\n";
+  util::write_file_atomically(svc.state_file(), state + "\n");
   log_ << now_text() << " supervisor: " << svc.name << ": " << state << std::endl;
 }
 
@@ -40,9 +41,10 @@ void Supervisor::forget(const Service& svc, const std::string& state) {
 }
 
 void Supervisor::start(const Service& svc) {
+  std::filesystem::create_directories(svc.spawn.log.parent_path());
   os::Child child(spawn_request(svc));
-  journal_.record("proc", child.id().str() + " " + svc.name);
-  std::ofstream(svc.pid_file(), std::ios::trunc) << child.id().str() << "\n";
+  journal_.record_process(child.id(), svc.name);
+  util::write_file_atomically(svc.pid_file(), child.id().str() + "\n");
   say(svc, "running since " + now_text() + " (pid " + std::to_string(child.id().pid) + ")");
   running_.erase(svc.name);
   running_.emplace(svc.name, Running{std::move(child), Clock::now()});
@@ -98,11 +100,16 @@ void Supervisor::restart_due() {
 
 void Supervisor::run(const std::atomic<bool>& stop_flag, std::atomic<bool>& reload) {
   bool has_store_service = std::any_of(services_.begin(), services_.end(), [](auto& s) { return s.name == "etcd"; });
-  if (!has_store_service) store_ready_();
-  for (const auto& svc : services_) {
-    if (!desired_running(svc)) continue;
-    start(svc);
-    if (svc.name == "etcd") store_ready_();
+  try {
+    if (!has_store_service) store_ready_();
+    for (const auto& svc : services_) {
+      if (!desired_running(svc)) continue;
+      start(svc);
+      if (svc.name == "etcd") store_ready_();
+    }
+  } catch (...) {
+    stop_all();  // nothing a failed bring-up started outlives it
+    throw;
   }
   auto next_check = Clock::now();
   while (!stop_flag) {

@@ -7,6 +7,7 @@
 #include "core/lab/services.h"
 #include "core/linux/capture.h"
 #include "core/scenario/names.h"
+#include "core/trace/decode.h"
 #include "core/trace/explain.h"
 #include "core/trace/render.h"
 
@@ -32,8 +33,7 @@ std::string outcome(const ProbeReport& report) {
     case os::EchoResult::Kind::reply: return "reply";
     case os::EchoResult::Kind::timeout: return "no reply";
     case os::EchoResult::Kind::icmp_error:
-      return std::string(r.icmp_type == 3 ? (r.icmp_code == 0 ? "ICMP net unreachable" : "ICMP destination unreachable")
-                                          : "ICMP time exceeded") + " from " + r.from.str();
+      return std::string("ICMP ") + trace::icmp_name(r.icmp_type, r.icmp_code) + " from " + r.from.str();
   }
   return "";
 }
@@ -56,9 +56,8 @@ trace::HostState host_state(os::Rtnl& rtnl) {
   return h;
 }
 
-std::optional<trace::DaemonState> daemon_state(const fs::path& status_file) {
-  std::ifstream in(status_file);
-  auto s = nlohmann::json::parse(in, nullptr, false);
+std::optional<trace::DaemonState> daemon_state(const LabDir& dir, const std::string& node) {
+  auto s = read_status(dir, node);
   if (s.is_discarded() || !s.contains("lease")) return std::nullopt;
   trace::DaemonState d;
   d.backend = s.value("backend", "");
@@ -79,7 +78,7 @@ trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net) {
   s.backend = scenario::to_string(lab.scenario.overlay.backend);
   for (const auto& host : lab.scenario.host_names())
     s.hosts[host] = host_state(net.rtnl(scenario::netns_name(lab.name, host)));
-  for (const auto& node : lab.scenario.nodes) s.hosts[node.name].daemon = daemon_state(status_path(lab.dir, node.name));
+  for (const auto& node : lab.scenario.nodes) s.hosts[node.name].daemon = daemon_state(lab.dir, node.name);
   return s;
 }
 

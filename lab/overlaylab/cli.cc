@@ -1,16 +1,17 @@
 #include "lab/overlaylab/cli.h"
 
-#include "core/lab/lab.h"
-#include "core/util/files.h"
-
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
+
+#include "core/lab/lab.h"
+#include "core/scenario/backend_override.h"
+#include "core/util/files.h"
 
 namespace ovl::cli {
 
@@ -58,6 +59,46 @@ scenario::Loaded load_scenario(const std::string& path) {
   std::cerr << loaded.diags.format();
   if (!loaded.ok()) throw BadScenario();
   return loaded;
+}
+
+scenario::Loaded load_on_backend(const scenario::Loaded& loaded, scenario::Backend backend,
+                                 std::vector<std::string>* notes) {
+  auto changed = scenario::reload_with_backend(loaded, backend, notes);
+  // The original's own diagnostics were printed when it was loaded.
+  std::set<std::string> seen;
+  std::istringstream before(loaded.diags.format()), after(changed.diags.format());
+  for (std::string line; std::getline(before, line);) seen.insert(line);
+  for (std::string line; std::getline(after, line);)
+    if (!seen.count(line)) std::cerr << line << "\n";
+  if (!changed.ok()) throw BadScenario();
+  return changed;
+}
+
+scenario::Loaded scenario_for_lab(const Args& a, const std::string& file) {
+  auto loaded = load_scenario(file);
+  if (!a.vm.count("backend")) return loaded;
+  auto name = a.vm["backend"].as<std::string>();
+  auto backend = scenario::parse_backend(name);
+  if (!backend) throw UsageError("--backend must be udp, vxlan or host-gw, not '" + name + "'");
+  std::vector<std::string> notes;
+  auto changed = load_on_backend(loaded, *backend, &notes);
+  for (const auto& note : notes) std::cout << file << ": " << note << "\n";
+  return changed;
+}
+
+void require_host(const lab::RunningLab& lab, const std::string& host, bool address_ok) {
+  if (lab.scenario.has_host(host) || (address_ok && net::Ipv4::parse(host))) return;
+  throw UsageError("lab '" + lab.name + "' has no host '" + host + "'" +
+                   scenario::did_you_mean(host, lab.scenario.host_names()));
+}
+
+std::string lab_name_option(const Args& a, const std::string& fallback) {
+  if (!a.vm.count("name")) return fallback;
+  auto name = a.vm["name"].as<std::string>();
+  bool ok = !name.empty() && name.size() <= 24 &&
+            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+  if (!ok) throw UsageError("lab name '" + name + "' must be 1 to 24 of a-z, 0-9 and '-'");
+  return name;
 }
 
 namespace {

@@ -10,6 +10,10 @@
 
 #include "core/scenario/validate.h"
 
+namespace ovl::lab {
+struct RunningLab;
+}
+
 namespace ovl::cli {
 
 namespace po = boost::program_options;
@@ -41,6 +45,24 @@ Args parse(const std::vector<std::string>& args, const std::string& usage,
 // Reads and validates a scenario file, printing warnings and errors to
 // stderr. Throws BadScenario when it has errors.
 scenario::Loaded load_scenario(const std::string& path);
+
+// loaded rewritten for backend (--backend) and validated again; diagnostics
+// the rewrite adds (host-gw across a router) are printed as load_scenario
+// prints them. notes, when given, receive what the rewrite changed.
+scenario::Loaded load_on_backend(const scenario::Loaded& loaded, scenario::Backend backend,
+                                 std::vector<std::string>* notes = nullptr);
+
+// The scenario a lab-building verb (up, run) builds: the file as it is or,
+// with --backend, rewritten for that backend (the changes are printed).
+scenario::Loaded scenario_for_lab(const Args& a, const std::string& file);
+
+// --name: a lab name, 1 to 24 of a-z, 0-9 and '-' (it is part of namespace
+// and device names); fallback when the option is absent.
+std::string lab_name_option(const Args& a, const std::string& fallback);
+
+// A UsageError (with a suggestion) unless host is one of the lab's hosts or,
+// where an address will do, an IPv4 address.
+void require_host(const lab::RunningLab& lab, const std::string& host, bool address_ok = false);
 
 // Set by SIGINT/SIGTERM/SIGHUP while a verb that builds things runs.
 extern std::atomic<bool> g_interrupted;

@@ -2,24 +2,31 @@
 
 #include <iostream>
 
-#include "core/lab/lab.h"
 #include "lab/overlaylab/cli.h"
 
 namespace ovl::cli {
 
-ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name) : name_(name) {
+ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name)
+    : lab_{name, lab::LabDir{std::filesystem::path(state_root()) / name}, loaded.scenario} {
   lab::UpRequest request{&loaded.scenario, loaded.text, name};
   request.cancel = &g_interrupted;
   request.root = state_root();
   lab::up(request, net_);
+  up_ = true;
 }
 
 ScopedLab::~ScopedLab() {
   try {
-    lab::down(name_, net_, state_root());
+    down();
   } catch (const std::exception& e) {
-    std::cerr << "overlaylab: lab '" << name_ << "' did not come down: " << e.what() << "\n";
+    std::cerr << "overlaylab: lab '" << lab_.name << "' did not come down: " << e.what() << "\n";
   }
+}
+
+void ScopedLab::down() {
+  if (!up_) return;
+  up_ = false;
+  lab::down(lab_.name, net_, state_root());
 }
 
 }  // namespace ovl::cli

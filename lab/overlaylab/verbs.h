@@ -4,6 +4,10 @@
 #include <string>
 #include <vector>
 
+namespace ovl::lab {
+struct RunningLab;
+}
+
 namespace ovl::cli {
 
 using VerbArgs = std::vector<std::string>;
@@ -25,5 +29,9 @@ int verb_start(const VerbArgs& args);
 int verb_restart(const VerbArgs& args);
 int verb_bench(const VerbArgs& args);
 int verb_supervise(const VerbArgs& args);
+
+// Restarts a node's overlayd (in dataplane, when not empty) and waits until
+// the new daemon is ready; restart and bench share it.
+void restart_overlayd(const lab::RunningLab& lab, const std::string& node, const std::string& dataplane);
 
 }  // namespace ovl::cli

@@ -24,11 +24,9 @@
 #include <thread>
 
 #include "core/lab/lab.h"
+#include "core/lab/probe.h"
 #include "core/lab/services.h"
-#include "core/linux/linux_network_ops.h"
-#include "core/linux/netns.h"
 #include "core/linux/process.h"
-#include "core/linux/rtnl.h"
 #include "core/scenario/backend_override.h"
 #include "core/scenario/names.h"
 #include "core/util/files.h"
@@ -85,40 +83,12 @@ Ends node_ends(const scenario::Scenario& s, const Ends& containers) {
   return Ends{s.node_of(containers.from)->name, s.node_of(containers.to)->name};
 }
 
-// The address iperf3's server listens on: the host's own (containers get
-// theirs from IPAM when the scenario leaves it out).
-net::Ipv4 address_of(const scenario::Scenario& s, const std::string& lab, const std::string& host) {
-  if (auto node = s.find_node(host)) return node->ip;
-  auto ns = os::open_named_netns(scenario::netns_name(lab, host));
-  os::Rtnl rtnl(ns.get());
-  for (const auto& a : rtnl.addresses())
-    if (a.dev == scenario::kContainerIface) return a.address.addr();
-  throw std::runtime_error(host + " has no IPv4 address on " + std::string(scenario::kContainerIface));
-}
-
-std::vector<lab::Service> daemons(const std::string& lab_name) {
-  auto lab = lab::open_lab(lab_name, state_root());
-  std::vector<lab::Service> out;
-  for (auto& svc : lab::lab_services(lab.scenario, lab.name, lab.dir, os::self_exe().parent_path() / "overlayd"))
-    if (svc.name != "etcd") out.push_back(svc);
-  return out;
-}
-
-// utime + stime of the lab's overlayd processes, in seconds.
-double daemon_cpu_seconds(const std::string& lab_name) {
-  double ticks = 0;
-  for (const auto& svc : daemons(lab_name)) {
-    auto id = lab::running_pid(svc);
-    if (!id) continue;
-    std::ifstream in("/proc/" + std::to_string(id->pid) + "/stat");
-    std::string line;
-    std::getline(in, line);
-    std::istringstream rest(line.substr(line.rfind(')') + 2));
-    std::vector<std::string> f;
-    for (std::string x; rest >> x;) f.push_back(x);
-    if (f.size() > 12) ticks += std::stod(f[11]) + std::stod(f[12]);  // fields 14 and 15
-  }
-  return ticks / double(::sysconf(_SC_CLK_TCK));
+// CPU time of the lab's overlayd processes, in seconds.
+double daemon_cpu_seconds(const lab::RunningLab& lab) {
+  double seconds = 0;
+  for (const auto& svc : lab::lab_services(lab))
+    if (auto id = lab::running_pid(svc); id && svc.name != "etcd") seconds += os::cpu_seconds(*id).value_or(0);
+  return seconds;
 }
 
 bool wait_exit(os::Child& child, std::chrono::seconds limit) {
@@ -140,10 +110,10 @@ nlohmann::json read_report(const fs::path& path) {
 
 // One client run against a server that may still be starting: a refused
 // connection is retried.
-nlohmann::json run_client(const std::string& lab, const Ends& ends, net::Ipv4 server, const BenchOptions& o,
-                          const fs::path& dir) {
+nlohmann::json run_client(const lab::RunningLab& lab, const Ends& ends, net::Ipv4 server, const BenchOptions& o) {
+  const auto& dir = lab.dir.path;
   os::SpawnRequest req{{kIperf, "-c", server.str(), "-t", std::to_string(o.seconds), "-P", std::to_string(o.parallel), "-J"},
-                       scenario::netns_name(lab, ends.from), dir / "iperf3-client.json", dir};
+                       scenario::netns_name(lab.name, ends.from), dir / "iperf3-client.json", dir};
   for (int attempt = 0; attempt < 50 && !g_interrupted; ++attempt) {
     fs::remove(req.log);
     os::Child client(req);
@@ -161,11 +131,11 @@ nlohmann::json run_client(const std::string& lab, const Ends& ends, net::Ipv4 se
 }
 
 // iperf3 from ends.from to ends.to; the server is ours and goes when done.
-nlohmann::json iperf(const std::string& lab, const scenario::Scenario& s, const Ends& ends, const BenchOptions& o) {
-  auto dir = lab::LabDir{fs::path(state_root()) / lab}.path;
-  auto server_ip = address_of(s, lab, ends.to);
-  os::SpawnRequest req{{kIperf, "-s", "-1", "-B", server_ip.str()}, scenario::netns_name(lab, ends.to),
-                       dir / "iperf3-server.log", dir};
+nlohmann::json iperf(ScopedLab& scoped, const Ends& ends, const BenchOptions& o) {
+  const auto& lab = scoped.lab();
+  auto server_ip = lab::host_address(lab, ends.to, scoped.net());
+  os::SpawnRequest req{{kIperf, "-s", "-1", "-B", server_ip.str()}, scenario::netns_name(lab.name, ends.to),
+                       lab.dir.path / "iperf3-server.log", lab.dir.path};
   os::Child server(req);
   struct StopServer {
     os::Child& child;
@@ -174,17 +144,17 @@ nlohmann::json iperf(const std::string& lab, const scenario::Scenario& s, const 
       child.exited();
     }
   } stop{server};
-  return run_client(lab, ends, server_ip, o, dir);
+  return run_client(lab, ends, server_ip, o);
 }
 
-Result measure(const std::string& label, const std::string& lab, const scenario::Scenario& s, const Ends& ends,
-               const BenchOptions& o, bool count_daemons) {
+Result measure(const std::string& label, ScopedLab& lab, const Ends& ends, const BenchOptions& o,
+               bool count_daemons) {
   std::cout << "  " << label << ": " << ends.from << " -> " << ends.to << " ..." << std::flush;
   Result r;
   r.path = label;
-  double cpu_before = count_daemons ? daemon_cpu_seconds(lab) : 0;
-  auto report = iperf(lab, s, ends, o);
-  double cpu_after = count_daemons ? daemon_cpu_seconds(lab) : 0;
+  double cpu_before = count_daemons ? daemon_cpu_seconds(lab.lab()) : 0;
+  auto report = iperf(lab, ends, o);
+  double cpu_after = count_daemons ? daemon_cpu_seconds(lab.lab()) : 0;
   if (!report.is_object() || report.contains("error") || !report.contains("end")) {
     r.why = report.is_object() && report.contains("error") ? report["error"].get<std::string>() : "no iperf3 report";
     std::cout << " failed: " << r.why << "\n";
@@ -201,39 +171,30 @@ Result measure(const std::string& label, const std::string& lab, const scenario:
   return r;
 }
 
-// Every node's overlayd restarted in the simple data plane; restart returns
-// once each new daemon is ready.
-void restart_simple(const std::string& lab_name, const scenario::Scenario& s) {
-  for (const auto& node : s.nodes)
-    if (verb_restart({lab_name, node.name, "--dataplane", "simple"}) != kOk)
-      throw std::runtime_error("could not restart " + node.name + "'s overlayd");
-}
-
-scenario::Loaded on_backend(const scenario::Loaded& original, scenario::Backend b) {
-  auto loaded = scenario::reload_with_backend(original, b);
-  if (!loaded.ok()) throw std::runtime_error(first_line(loaded.diags.format()));
-  return loaded;
-}
+struct UdpResults {
+  Result fast, simple, underlay;
+};
 
 // udp: fast, then the underlay, then simple, in one lab.
-void bench_udp(const scenario::Loaded& original, const Ends& ends, const BenchOptions& o, std::vector<Result>& out) {
-  auto loaded = on_backend(original, scenario::Backend::udp);
+UdpResults bench_udp(const scenario::Loaded& original, const Ends& ends, const BenchOptions& o) {
+  auto loaded = load_on_backend(original, scenario::Backend::udp);
   std::cout << "udp backend (lab " << o.lab << ")\n";
   ScopedLab lab(loaded, o.lab);
-  out.push_back(measure("udp, fast data plane", lab.name(), loaded.scenario, ends, o, true));
-  auto underlay = measure("underlay", lab.name(), loaded.scenario, node_ends(loaded.scenario, ends), o, false);
-  restart_simple(lab.name(), loaded.scenario);
-  out.push_back(measure("udp, simple data plane", lab.name(), loaded.scenario, ends, o, true));
-  out.push_back(underlay);  // printed last: the ceiling, not a backend
+  UdpResults r;
+  r.fast = measure("udp, fast data plane", lab, ends, o, true);
+  r.underlay = measure("underlay", lab, node_ends(loaded.scenario, ends), o, false);
+  for (const auto& node : loaded.scenario.nodes) restart_overlayd(lab.lab(), node.name, "simple");
+  r.simple = measure("udp, simple data plane", lab, ends, o, true);
+  return r;
 }
 
 Result bench_kernel(const scenario::Loaded& original, scenario::Backend b, const Ends& ends, const BenchOptions& o) {
   std::string label = b == scenario::Backend::vxlan ? "vxlan (kernel)" : "host-gw";
   try {
-    auto loaded = on_backend(original, b);
+    auto loaded = load_on_backend(original, b);
     std::cout << to_string(b) << " backend (lab " << o.lab << ")\n";
     ScopedLab lab(loaded, o.lab);
-    return measure(label, lab.name(), loaded.scenario, ends, o, false);
+    return measure(label, lab, ends, o, false);
   } catch (const std::exception& e) {
     if (g_interrupted) throw;
     std::cout << "  " << label << ": n/a: " << first_line(e.what()) << "\n";
@@ -298,7 +259,7 @@ int verb_bench(const VerbArgs& args) {
   auto file = a.vm["file"].as<std::string>();
   auto loaded = load_scenario(file);
   BenchOptions o{a.vm["time"].as<int>(), a.vm["parallel"].as<int>(),
-                 a.vm.count("name") ? a.vm["name"].as<std::string>() : ("bench-" + loaded.scenario.name).substr(0, 24)};
+                 lab_name_option(a, ("bench-" + loaded.scenario.name).substr(0, 24))};
   if (o.seconds < 1 || o.seconds > 600 || o.parallel < 1 || o.parallel > 64)
     throw UsageError("--time must be 1 to 600 seconds and --parallel 1 to 64");
   auto ends = container_ends(loaded.scenario);
@@ -308,14 +269,11 @@ int verb_bench(const VerbArgs& args) {
   install_interrupt_handlers();
   std::cout << "bench " << loaded.scenario.name << ": " << ends->from << " -> " << ends->to
             << ", load average " << load_average() << "\n";
-  std::vector<Result> results;
-  bench_udp(loaded, *ends, o, results);
-  auto underlay = results.back();
-  results.pop_back();
-  results.push_back(bench_kernel(loaded, scenario::Backend::vxlan, *ends, o));
-  results.push_back(bench_kernel(loaded, scenario::Backend::host_gw, *ends, o));
-  results.push_back(underlay);
-  print_table(results, o);
+  auto udp = bench_udp(loaded, *ends, o);
+  // The underlay last: the ceiling, not a backend.
+  print_table({udp.fast, udp.simple, bench_kernel(loaded, scenario::Backend::vxlan, *ends, o),
+               bench_kernel(loaded, scenario::Backend::host_gw, *ends, o), udp.underlay},
+              o);
   return kOk;
 }
 

@@ -52,9 +52,8 @@ Row measure(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const scenario
   row.hops = std::to_string(t.hops.size());
   row.crossings = std::to_string(t.crossings(trace::Leg::request) + t.crossings(trace::Leg::reply));
   row.overhead = std::to_string(overhead(t)) + " B";
-  auto leases = lab::read_leases(lab.dir, lab.scenario);
-  if (const auto* node = lab.scenario.node_of(p.from); node && leases.count(node->name))
-    row.mtu = std::to_string(leases.at(node->name).mtu);
+  if (const auto* node = lab.scenario.node_of(p.from))
+    if (auto lease = lab::read_lease(lab.dir, node->name)) row.mtu = std::to_string(lease->mtu);
   const auto& echo = traced.report.echoes.front().result;
   if (echo.kind == os::EchoResult::Kind::reply) {
     char rtt[32];
@@ -66,10 +65,10 @@ Row measure(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const scenario
 
 // Builds the lab on one backend, measures every probe, tears it down.
 std::vector<Row> on_backend(const scenario::Loaded& original, scenario::Backend backend, const std::string& lab_name) {
-  ScopedLab scoped(scenario::reload_with_backend(original, backend), lab_name);
-  auto lab = lab::open_lab(lab_name, state_root());
+  ScopedLab scoped(load_on_backend(original, backend), lab_name);
   std::vector<Row> rows;
-  for (const auto& p : lab.scenario.probes) rows.push_back(measure(lab, scoped.net(), p, scenario::to_string(backend)));
+  for (const auto& p : scoped.lab().scenario.probes)
+    rows.push_back(measure(scoped.lab(), scoped.net(), p, scenario::to_string(backend)));
   return rows;
 }
 
@@ -103,7 +102,7 @@ int verb_compare(const VerbArgs& args) {
   if (loaded.scenario.probes.empty()) throw UsageError(file + " has no <probe> to compare");
   require_root("compare");
   install_interrupt_handlers();
-  auto lab_name = a.vm.count("name") ? a.vm["name"].as<std::string>() : loaded.scenario.name;
+  auto lab_name = lab_name_option(a, loaded.scenario.name);
   std::vector<std::vector<Row>> by_probe(loaded.scenario.probes.size());
   for (auto backend : kBackends) {
     std::cout << "measuring on " << scenario::to_string(backend) << "..." << std::endl;

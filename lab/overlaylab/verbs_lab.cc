@@ -1,55 +1,17 @@
-// Verbs that build, enter and tear down labs: up, down, list, exec, ping.
-#include <unistd.h>
-
+// Verbs that build, enter and tear down labs: up, down, list, exec.
 #include <algorithm>
-#include <fstream>
 #include <iostream>
-#include <numeric>
-#include <random>
 
-#include "core/lab/hosts.h"
 #include "core/lab/executor.h"
 #include "core/lab/lab.h"
 #include "core/linux/exec.h"
 #include "core/linux/linux_network_ops.h"
-#include "core/linux/ping.h"
-#include "core/net/packet.h"
-#include "core/scenario/backend_override.h"
 #include "core/scenario/names.h"
 #include "lab/overlaylab/cli.h"
+#include "lab/overlaylab/scoped_lab.h"
 #include "lab/overlaylab/verbs.h"
 
 namespace ovl::cli {
-namespace {
-
-std::string lab_name_option(const Args& a, const scenario::Scenario& s) {
-  if (!a.vm.count("name")) return s.name;
-  auto name = a.vm["name"].as<std::string>();
-  bool ok = !name.empty() && name.size() <= 24 &&
-            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
-  if (!ok) throw UsageError("lab name '" + name + "' must be 1 to 24 of a-z, 0-9 and '-'");
-  return name;
-}
-
-// The scenario `up` builds: the file as it is or, with --backend, rewritten
-// for that backend and validated again (so that, say, host-gw across a
-// router is warned about). The lab keeps its text.
-scenario::Loaded scenario_for_up(const Args& a, const std::string& file) {
-  auto loaded = load_scenario(file);
-  if (!a.vm.count("backend")) return loaded;
-  auto name = a.vm["backend"].as<std::string>();
-  auto backend = scenario::parse_backend(name);
-  if (!backend) throw UsageError("--backend must be udp, vxlan or host-gw, not '" + name + "'");
-  std::vector<std::string> notes;
-  auto changed = scenario::reload_with_backend(loaded, *backend, &notes);
-  for (const auto& note : notes) std::cout << file << ": " << note << "\n";
-  std::cerr << changed.diags.format();
-  if (!changed.ok()) throw BadScenario();
-  return changed;
-}
-
-}  // namespace
-
 int verb_up(const VerbArgs& args) {
   po::options_description opts("options");
   opts.add_options()("name", po::value<std::string>(), "lab name (default: the scenario's name)")(
@@ -57,21 +19,18 @@ int verb_up(const VerbArgs& args) {
   auto a = parse(args, "overlaylab up FILE [--name LAB] [--backend udp|vxlan|host-gw]", opts, {"file"});
   if (a.help) return kOk;
   auto file = a.vm["file"].as<std::string>();
-  auto loaded = scenario_for_up(a, file);
+  auto loaded = scenario_for_lab(a, file);
+  auto name = lab_name_option(a, loaded.scenario.name);
   require_root("up");
   install_interrupt_handlers();
-  lab::UpRequest request{&loaded.scenario, loaded.text, lab_name_option(a, loaded.scenario)};
-  request.cancel = &g_interrupted;
-  request.root = state_root();
-  os::LinuxNetworkOps net;
   try {
-    lab::up(request, net);
+    ScopedLab(loaded, name).keep();
   } catch (const lab::Interrupted&) {
-    std::cerr << "overlaylab up: interrupted; lab '" << request.lab << "' was rolled back\n";
+    std::cerr << "overlaylab up: interrupted; lab '" << name << "' was rolled back\n";
     return kFailed;
   }
-  std::cout << "lab '" << request.lab << "' is up: " << loaded.scenario.nodes.size()
-            << " nodes; `overlaylab down " << request.lab << "` removes it\n";
+  std::cout << "lab '" << name << "' is up: " << loaded.scenario.nodes.size() << " nodes; `overlaylab down " << name
+            << "` removes it\n";
   return kOk;
 }
 
@@ -129,9 +88,7 @@ int verb_exec(const VerbArgs& args) {
   require_root("exec");
   auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
   auto host = a.vm["host"].as<std::string>();
-  if (!lab.scenario.has_host(host))
-    throw UsageError("lab '" + lab.name + "' has no host '" + host + "'" +
-                     scenario::did_you_mean(host, lab.scenario.host_names()));
+  require_host(lab, host);
   os::exec_in_netns(scenario::netns_name(lab.name, host), command);
 }
 

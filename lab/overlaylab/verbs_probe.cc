@@ -7,6 +7,7 @@
 #include "core/lab/executor.h"
 #include "core/lab/probe.h"
 #include "lab/overlaylab/cli.h"
+#include "lab/overlaylab/scoped_lab.h"
 #include "lab/overlaylab/tracing.h"
 #include "lab/overlaylab/verbs.h"
 
@@ -66,8 +67,11 @@ int verb_ping(const VerbArgs& args) {
   if (probe.count < 1 || probe.count > 10000) throw UsageError("--count must be from 1 to 10000");
   require_root("ping");
   auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto from = a.vm["from"].as<std::string>(), to = a.vm["to"].as<std::string>();
+  require_host(lab, from);
+  require_host(lab, to, true);
   os::LinuxNetworkOps net;
-  auto report = run_probe(lab, net, a.vm["from"].as<std::string>(), a.vm["to"].as<std::string>(), probe);
+  auto report = run_probe(lab, net, from, to, probe);
   return report.received() ? kOk : kFailed;
 }
 
@@ -99,25 +103,25 @@ int verb_run(const VerbArgs& args) {
   auto a = parse(args, "overlaylab run FILE [--name LAB] [--keep] [--out DIR] [--backend udp|vxlan|host-gw]", opts,
                  {"file"});
   if (a.help) return kOk;
-  auto file = a.vm["file"].as<std::string>();
-  auto up_args = VerbArgs{file};
-  if (a.vm.count("name")) up_args.insert(up_args.end(), {"--name", a.vm["name"].as<std::string>()});
-  if (a.vm.count("backend")) up_args.insert(up_args.end(), {"--backend", a.vm["backend"].as<std::string>()});
-  if (int status = verb_up(up_args); status != kOk) return status;
-  auto lab_name = a.vm.count("name") ? a.vm["name"].as<std::string>() : load_scenario(file).scenario.name;
+  auto loaded = scenario_for_lab(a, a.vm["file"].as<std::string>());
+  auto name = lab_name_option(a, loaded.scenario.name);
+  auto out = a.vm.count("out") ? std::filesystem::path(a.vm["out"].as<std::string>()) : default_out_dir(name);
+  require_root("run");
+  install_interrupt_handlers();
+  ScopedLab scoped(loaded, name);
+  std::cout << "lab '" << name << "' is up: " << loaded.scenario.nodes.size() << " nodes\n";
   bool passed = false;
   try {
-    auto lab = lab::open_lab(lab_name, state_root());
-    os::LinuxNetworkOps net;
-    auto out = a.vm.count("out") ? std::filesystem::path(a.vm["out"].as<std::string>()) : default_out_dir(lab_name);
-    passed = run_probes(lab, net, out);
+    passed = run_probes(scoped.lab(), scoped.net(), out);
   } catch (const std::exception& e) {
     std::cerr << "overlaylab run: " << e.what() << "\n";
   }
   if (a.vm.count("keep") && !g_interrupted) {
-    std::cout << "lab '" << lab_name << "' is still up (--keep); `overlaylab down " << lab_name << "` removes it\n";
-  } else if (int status = verb_down({lab_name}); status != kOk) {
-    return status;
+    scoped.keep();
+    std::cout << "lab '" << name << "' is still up (--keep); `overlaylab down " << name << "` removes it\n";
+  } else {
+    scoped.down();
+    std::cout << "lab '" << name << "' is down\n";
   }
   return passed ? kOk : kFailed;
 }

@@ -4,11 +4,10 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "core/lab/bringup.h"
 #include "core/lab/journal.h"
 #include "core/lab/services.h"
 #include "core/lab/store_setup.h"
@@ -19,27 +18,15 @@
 namespace ovl::cli {
 namespace {
 
-std::vector<lab::Service> services_of(const lab::RunningLab& lab) {
-  return lab::lab_services(lab.scenario, lab.name, lab.dir, os::self_exe().parent_path() / "overlayd");
-}
-
 std::optional<os::ProcessId> supervisor_of(const lab::RunningLab& lab) {
   std::optional<os::ProcessId> found;
-  for (const auto& e : lab::Journal::read(lab.dir.journal())) {
-    if (e.kind != "proc" || e.rest.find(" supervisor") == std::string::npos) continue;
-    auto id = os::ProcessId::parse(e.rest);
-    if (id && os::alive(*id)) found = id;
-  }
+  for (const auto& p : lab::journal_processes(lab::Journal::read(lab.dir.journal())))
+    if (p.role == lab::kSupervisorRole && os::alive(p.id)) found = p.id;
   return found;
 }
 
-nlohmann::json read_json(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in, nullptr, false);
-}
-
 void print_node(const lab::RunningLab& lab, const scenario::Node& node, const lab::Service& svc) {
-  auto s = read_json(lab::status_path(lab.dir, node.name));
+  auto s = lab::read_status(lab.dir, node.name);
   std::cout << node.name << ": overlayd " << lab::read_state(svc) << "\n";
   if (s.is_discarded()) return;
   std::cout << "  lease " << s["lease"]["subnet"].get<std::string>() << " (expires "
@@ -81,7 +68,7 @@ bool ready(const lab::RunningLab& lab, const lab::Service& svc) {
   auto pid = lab::running_pid(svc);
   if (!pid) return false;
   if (svc.name == "etcd") return true;
-  auto s = read_json(lab::status_path(lab.dir, svc.node));
+  auto s = lab::read_status(lab.dir, svc.node);
   return !s.is_discarded() && s.value("pid", 0) == pid->pid;
 }
 
@@ -91,16 +78,11 @@ void change(const lab::RunningLab& lab, const lab::Service& svc, bool running) {
   if (!supervisor) throw std::runtime_error("lab '" + lab.name + "' has no running supervisor");
   lab::set_desired(svc, running);
   ::kill(supervisor->pid, SIGHUP);
-  for (int i = 0; i < 300; ++i) {
-    // The supervisor removes the pid file once it has reaped the process and said so.
-    if (running ? ready(lab, svc) : !std::filesystem::exists(svc.pid_file())) {
-      std::cout << svc.name << ": " << lab::read_state(svc) << "\n";
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error(svc.name + " did not " + (running ? "become ready" : "stop") + " within 15 s: " +
-                           lab::read_state(svc));
+  lab::Waiting waiting{lab.dir, *supervisor, &g_interrupted, std::chrono::seconds(15)};
+  // The supervisor removes the pid file once it has reaped the process and said so.
+  lab::wait_until(waiting, svc.name + (running ? " to become ready" : " to stop"), svc.spawn.log,
+                  [&] { return running ? ready(lab, svc) : !std::filesystem::exists(svc.pid_file()); });
+  std::cout << svc.name << ": " << lab::read_state(svc) << "\n";
 }
 
 int service_verb(const VerbArgs& args, const char* verb, bool stop, bool start) {
@@ -121,7 +103,7 @@ int service_verb(const VerbArgs& args, const char* verb, bool stop, bool start) 
   if (!dataplane.empty() && a.vm.count("etcd")) throw UsageError("--dataplane is for a node's overlayd, not --etcd");
   require_root(verb);
   auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
-  auto services = services_of(lab);
+  auto services = lab::lab_services(lab);
   auto name = a.vm.count("etcd") ? std::string("etcd") : lab::overlayd_service(a.vm["node"].as<std::string>());
   const auto& svc = find_service(services, name, lab);
   if (!dataplane.empty()) lab::set_dataplane(svc, dataplane);
@@ -129,6 +111,18 @@ int service_verb(const VerbArgs& args, const char* verb, bool stop, bool start) 
   if (start) change(lab, svc, true);
   return kOk;
 }
+
+}  // namespace
+
+void restart_overlayd(const lab::RunningLab& lab, const std::string& node, const std::string& dataplane) {
+  auto services = lab::lab_services(lab);
+  const auto& svc = find_service(services, lab::overlayd_service(node), lab);
+  if (!dataplane.empty()) lab::set_dataplane(svc, dataplane);
+  change(lab, svc, false);
+  change(lab, svc, true);
+}
+
+namespace {
 
 std::atomic<bool> g_reload{false};
 void on_hup(int) { g_reload = true; }
@@ -140,7 +134,7 @@ int verb_status(const VerbArgs& args) {
   auto a = parse(args, "overlaylab status LAB", opts, {"lab"});
   if (a.help) return kOk;
   auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
-  auto services = services_of(lab);
+  auto services = lab::lab_services(lab);
   const auto& o = lab.scenario.overlay;
   std::cout << "lab " << lab.name << ": " << to_string(o.backend) << " backend over " << o.network.str()
             << ", supervisor " << (supervisor_of(lab) ? "running" : "NOT RUNNING") << "\n";
@@ -175,7 +169,7 @@ int verb_supervise(const VerbArgs& args) {
     lab::prepare_store(*store.store, lab.scenario, std::chrono::seconds(30));
     std::cerr << "supervisor: network config written to " << store->describe() << std::endl;
   };
-  lab::Supervisor supervisor(services_of(lab), journal, lab.dir.journal(), store_ready, std::cerr);
+  lab::Supervisor supervisor(lab::lab_services(lab), journal, lab.dir.journal(), store_ready, std::cerr);
   supervisor.run(g_interrupted, g_reload);
   return kOk;
 }

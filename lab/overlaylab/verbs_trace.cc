@@ -17,13 +17,15 @@ int verb_trace(const VerbArgs& args) {
   if (a.help) return kOk;
   require_root("trace");
   auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto from = a.vm["from"].as<std::string>(), to = a.vm["to"].as<std::string>();
+  require_host(lab, from);
+  require_host(lab, to, true);
   auto out = a.vm.count("out") ? std::filesystem::path(a.vm["out"].as<std::string>()) : default_out_dir(lab.name);
   lab::TraceOptions options;
   options.timeout = std::chrono::milliseconds(int(a.vm["timeout"].as<double>() * 1000));
   options.fabric = a.vm.count("fabric");
   os::LinuxNetworkOps net;
-  bool ok = trace_and_check(lab, net, a.vm["name"].as<std::string>(), a.vm["from"].as<std::string>(),
-                            a.vm["to"].as<std::string>(), options, out);
+  bool ok = trace_and_check(lab, net, a.vm["name"].as<std::string>(), from, to, options, out);
   return ok ? kOk : kFailed;
 }
 
