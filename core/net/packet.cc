@@ -149,13 +149,8 @@ std::vector<std::byte> build_udp(Ipv4 src, uint16_t src_port, Ipv4 dst, uint16_t
   store16(b, 2, dst_port);
   store16(b, 4, uint16_t(UdpHeader::kSize + payload.size()));
   udp = concat(udp, payload);
-  std::byte pseudo[12];
-  MutableBytes p(pseudo);
-  store32(p, 0, src.value());
-  store32(p, 4, dst.value());
-  store16(p, 8, kProtoUdp);
-  store16(p, 10, uint16_t(udp.size()));
-  uint16_t sum = checksum_finish(checksum_partial(as_bytes(udp), checksum_partial(p)));
+  uint32_t pseudo = pseudo_header_sum(src, dst, kProtoUdp, uint16_t(udp.size()));
+  uint16_t sum = checksum_finish(checksum_partial(as_bytes(udp), pseudo));
   store16(MutableBytes(udp), 6, sum == 0 ? 0xffff : sum);
   Ipv4Header ip;
   ip.ttl = ttl;

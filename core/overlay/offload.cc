@@ -1,10 +1,10 @@
 #include "core/overlay/offload.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #include "core/net/checksum.h"
+#include "core/net/packet.h"
 
 namespace ovl::overlay {
 namespace {
@@ -16,9 +16,15 @@ using net::store16;
 using net::store32;
 using net::store8;
 
-constexpr size_t kIpv4Header = 20;
+using net::checksum_partial;
+using net::kProtoTcp;
+using net::kProtoUdp;
+using net::pseudo_header_sum;
+
+// Short names for core/net's sizes; core/net has no TCP header.
+constexpr size_t kIpv4Header = net::Ipv4Header::kMinSize;
+constexpr size_t kUdpHeader = net::UdpHeader::kSize;
 constexpr size_t kTcpHeader = 20;
-constexpr size_t kUdpHeader = 8;
 constexpr uint8_t kTcpFin = 0x01, kTcpPsh = 0x08, kTcpAck = 0x10, kTcpCwr = 0x80;
 constexpr size_t kTcpFlags = 13, kTcpChecksum = 16, kUdpChecksum = 6;
 // Open runs at a time: more interleaved flows than this in one batch
@@ -30,11 +36,6 @@ uint16_t le16(net::Bytes b, size_t at) { return uint16_t(load8(b, at) | load8(b,
 void store_le16(net::MutableBytes b, size_t at, uint16_t v) {
   store8(b, at, uint8_t(v));
   store8(b, at + 1, uint8_t(v >> 8));
-}
-
-uint32_t fold(uint64_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return uint32_t(sum);
 }
 
 size_t ihl_of(net::Bytes p) { return size_t(load8(p, 0) & 15) * 4; }
@@ -62,68 +63,12 @@ void store_vnet_header(net::MutableBytes b, const VnetHeader& h) {
   store_le16(b, 8, h.csum_offset);
 }
 
-// Native-order words summed into wide accumulators (no carries to chase),
-// 64 bytes per step in vector registers; folding and swapping the bytes of
-// the result gives the big-endian sum (RFC 1071: the sum is byte-order
-// independent). On x86-64 an AVX2 build of the loop is picked at load time.
-namespace {
-
-using Lanes = uint64_t __attribute__((vector_size(32)));
-
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-uint64_t sum_blocks(const unsigned char* p, size_t blocks) {
-  Lanes a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
-  const Lanes low = {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff};
-  for (; blocks; --blocks, p += 64) {
-    Lanes w0, w1;
-    std::memcpy(&w0, p, sizeof w0);
-    std::memcpy(&w1, p + 32, sizeof w1);
-    a += (w0 & low) + (w0 >> 32);
-    b += (w1 & low) + (w1 >> 32);
-  }
-  a += b;
-  return uint64_t(fold(a[0])) + fold(a[1]) + fold(a[2]) + fold(a[3]);
-}
-
-}  // namespace
-
-uint32_t checksum_sum(net::Bytes data, uint32_t sum) {
-  auto p = reinterpret_cast<const unsigned char*>(data.data());
-  size_t n = data.size();
-  uint64_t acc = sum_blocks(p, n / 64);
-  p += n / 64 * 64;
-  n %= 64;
-  // Headers are short: eight bytes a step before the last few.
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    acc += (w & 0xffffffff) + (w >> 32);
-  }
-  for (; n >= 2; p += 2, n -= 2) {
-    uint16_t w;
-    std::memcpy(&w, p, 2);
-    acc += w;
-  }
-  bool little = std::endian::native == std::endian::little;
-  // A trailing odd byte is the high byte of a big-endian word.
-  if (n) acc += little ? uint64_t(*p) : uint64_t(*p) << 8;
-  uint32_t folded = fold(acc);
-  if (little) folded = uint32_t(uint16_t(folded << 8 | folded >> 8));
-  return sum + folded;
-}
-
-uint32_t pseudo_header_sum(net::Bytes ipv4_header, uint8_t protocol, uint16_t l4_length) {
-  return checksum_sum(ipv4_header.subspan(12, 8), uint32_t(protocol) + l4_length);
-}
-
 bool l4_checksum_ok(net::Bytes packet, size_t ihl) {
   uint8_t protocol = load8(packet, 9);
   auto l4 = packet.subspan(ihl);
   if (protocol == kProtoUdp && l4.size() >= kUdpHeader && load16(l4, kUdpChecksum) == 0) return true;
   uint32_t sum = pseudo_header_sum(packet, protocol, uint16_t(l4.size()));
-  return net::checksum_finish(checksum_sum(l4, sum)) == 0;
+  return net::checksum_finish(checksum_partial(l4, sum)) == 0;
 }
 
 OffloadError complete_checksum(net::MutableBytes packet, const VnetHeader& h) {
@@ -131,7 +76,7 @@ OffloadError complete_checksum(net::MutableBytes packet, const VnetHeader& h) {
   size_t at = size_t(h.csum_start) + h.csum_offset;
   if (at + 2 > packet.size() || h.csum_start % 2) return OffloadError::malformed;
   // The field holds the pseudo-header sum: summing over it completes it.
-  uint32_t sum = checksum_sum(net::Bytes(packet).subspan(h.csum_start));
+  uint32_t sum = checksum_partial(net::Bytes(packet).subspan(h.csum_start));
   uint8_t protocol = packet.size() >= kIpv4Header ? load8(packet, 9) : 0;
   store16(packet, at, finish_l4(sum, h.csum_offset == kUdpChecksum ? protocol : 0));
   return OffloadError::none;
@@ -162,7 +107,6 @@ void gso_split(net::Bytes p, const VnetHeader& h, const SplitPlan& plan, std::sp
   uint16_t id = load16(p, 4);
   uint32_t seq = tcp ? load32(p, ihl + 4) : 0;
   uint8_t flags = tcp ? load8(p, ihl + kTcpFlags) : 0;
-  uint32_t addresses = checksum_sum(p.subspan(12, 8), protocol);
   for (size_t i = 0; i < plan.segments; ++i) {
     size_t from = hs + i * mss, len = std::min(mss, p.size() - from);
     auto hdr = headers.subspan(i * hs, hs);
@@ -170,7 +114,7 @@ void gso_split(net::Bytes p, const VnetHeader& h, const SplitPlan& plan, std::sp
     store16(hdr, 2, uint16_t(hs + len));
     store16(hdr, 4, uint16_t(id + i));
     store16(hdr, 10, 0);
-    store16(hdr, 10, net::checksum_finish(checksum_sum(hdr.first(ihl))));
+    store16(hdr, 10, net::checksum_finish(checksum_partial(hdr.first(ihl))));
     auto l4 = hdr.subspan(ihl);
     size_t checksum_at = tcp ? kTcpChecksum : kUdpChecksum;
     if (tcp) {
@@ -184,7 +128,8 @@ void gso_split(net::Bytes p, const VnetHeader& h, const SplitPlan& plan, std::sp
     }
     store16(l4, checksum_at, 0);
     auto payload = p.subspan(from, len);
-    uint32_t sum = checksum_sum(payload, checksum_sum(l4, addresses + uint32_t(l4_size + len)));
+    uint32_t pseudo = pseudo_header_sum(p, protocol, uint16_t(l4_size + len));
+    uint32_t sum = checksum_partial(payload, checksum_partial(l4, pseudo));
     store16(l4, checksum_at, finish_l4(sum, protocol));
     out[i] = Segment{hdr, payload};
   }
@@ -340,9 +285,9 @@ void Coalescer::seal(Run& run) {
   store16(head, 2, uint16_t(run.length));
   store8(head, kIpv4Header + kTcpFlags, load8(head, kIpv4Header + kTcpFlags) | (load8(packets_[run.tail], kIpv4Header + kTcpFlags) & kTcpPsh));
   store16(head, 10, 0);
-  store16(head, 10, net::checksum_finish(checksum_sum(net::Bytes(head).first(kIpv4Header))));
+  store16(head, 10, net::checksum_finish(checksum_partial(net::Bytes(head).first(kIpv4Header))));
   uint32_t pseudo = pseudo_header_sum(head, kProtoTcp, uint16_t(run.length - kIpv4Header));
-  store16(head, kIpv4Header + kTcpChecksum, uint16_t(fold(pseudo)));
+  store16(head, kIpv4Header + kTcpChecksum, net::checksum_fold(pseudo));
   store_vnet_header(run.vnet, VnetHeader{kVnetNeedsCsum, kGsoTcpv4, run.header_size, run.gso_size,
                                          uint16_t(kIpv4Header), uint16_t(kTcpChecksum)});
   ++coalesced_frames_;

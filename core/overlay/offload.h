@@ -37,8 +37,6 @@ inline constexpr uint8_t kGsoTcpv6 = 4;        // VIRTIO_NET_HDR_GSO_TCPV6
 inline constexpr uint8_t kGsoUdpL4 = 5;        // VIRTIO_NET_HDR_GSO_UDP_L4 (USO)
 inline constexpr uint8_t kGsoEcn = 0x80;       // VIRTIO_NET_HDR_GSO_ECN
 
-inline constexpr uint8_t kProtoTcp = 6;
-inline constexpr uint8_t kProtoUdp = 17;
 // At most this many datagrams in one UDP GSO send (the kernel's UDP_MAX_SEGMENTS).
 inline constexpr size_t kMaxGsoSegments = 64;
 // An IPv4 packet, and so a super-packet, is at most this long.
@@ -58,13 +56,6 @@ struct VnetHeader {
 VnetHeader parse_vnet_header(net::Bytes b);
 void store_vnet_header(net::MutableBytes b, const VnetHeader& h);
 
-// The one's-complement sum of data as big-endian 16-bit words, added to sum
-// and not yet folded (net::checksum_finish completes it). As
-// net::checksum_partial, several words per step. data must begin at an even
-// offset of the region being checksummed.
-uint32_t checksum_sum(net::Bytes data, uint32_t sum = 0);
-// The TCP/UDP pseudo-header of an IPv4 packet (addresses at 12..19).
-uint32_t pseudo_header_sum(net::Bytes ipv4_header, uint8_t protocol, uint16_t l4_length);
 // Whether the TCP or UDP checksum of an IPv4 packet (header of ihl bytes) holds.
 bool l4_checksum_ok(net::Bytes packet, size_t ihl);
 

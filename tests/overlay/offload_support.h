@@ -1,7 +1,7 @@
 // Test packets for the offload tests: TCP/UDP over IPv4 with checksums made
-// by core/net's plain reference implementation, and a payload that is a
-// function of the stream offset, so split and coalesced data can be checked
-// byte for byte.
+// by the plain reference sum (tests/support/reference_checksum.h), and a
+// payload that is a function of the stream offset, so split and coalesced
+// data can be checked byte for byte.
 #pragma once
 
 #include <cstdint>
@@ -9,11 +9,16 @@
 
 #include "core/net/bytes.h"
 #include "core/net/checksum.h"
+#include "core/net/packet.h"
 #include "core/overlay/offload.h"
+#include "tests/support/reference_checksum.h"
 
 namespace ovl::overlay::test {
 
 using Buf = std::vector<std::byte>;
+using net::kProtoTcp;
+using net::kProtoUdp;
+using ovl::test::reference_sum;
 
 inline constexpr uint8_t kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10, kCwr = 0x80;
 
@@ -31,11 +36,11 @@ struct Tcp {
 inline std::byte stream_byte(uint32_t offset) { return std::byte(uint8_t(offset * 7 + (offset >> 8))); }
 
 inline uint16_t reference_checksum(net::Bytes b, uint32_t sum = 0) {
-  return net::checksum_finish(net::checksum_partial(b, sum));
+  return net::checksum_finish(reference_sum(b, sum));
 }
 
 inline uint32_t reference_pseudo(net::Bytes ip, uint8_t protocol, size_t l4_len) {
-  return net::checksum_partial(ip.subspan(12, 8), protocol + uint32_t(l4_len));
+  return reference_sum(ip.subspan(12, 8), protocol + uint32_t(l4_len));
 }
 
 // A whole packet; l4_checksum false leaves the L4 checksum field zero.
