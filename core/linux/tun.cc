@@ -17,8 +17,6 @@
 namespace ovl::os {
 namespace {
 
-// Readers wake this often to notice shutdown.
-constexpr int kWakeMs = 200;
 // Newer than some installed headers (linux/if_tun.h, Linux 6.2).
 constexpr unsigned kTunUso4 = 0x20, kTunUso6 = 0x40;
 // Frames have at most a vnet header, a head and 64 payloads (Coalescer).
@@ -119,13 +117,9 @@ bool wait_readable(std::span<const int> fds, int timeout_ms) {
   return ::poll(pfds, n, timeout_ms) > 0;
 }
 
-Tun::Tun(const std::string& name) : fd_(::open("/dev/net/tun", O_RDWR | O_CLOEXEC)), name_(name) {
-  if (!fd_) throw_errno("opening /dev/net/tun");
-  ifreq ifr{};
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-  std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
-  if (::ioctl(fd_.get(), TUNSETIFF, &ifr) != 0) throw_errno("creating TUN device " + name);
-  name_ = ifr.ifr_name;
+Tun::Tun(const std::string& name) {
+  fd_ = open_tun(name, IFF_TUN | IFF_NO_PI, &name_);
+  if (!fd_) throw_errno("creating TUN device " + name);
   set_nonblocking(fd_.get(), name_);
 }
 

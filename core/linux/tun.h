@@ -13,8 +13,8 @@
 namespace ovl::os {
 
 // Non-blocking, as Flannel's proxy makes it: read() reads first and waits
-// (briefly, to notice shutdown) only when the device is empty, so a busy
-// loop makes one system call per packet.
+// (up to kWakeMs) only when the device is empty, so a busy loop makes one
+// system call per packet.
 class Tun : public overlay::PacketDevice {
  public:
   // Creates name in the calling thread's network namespace.
@@ -66,6 +66,9 @@ class VnetTun : public overlay::VnetDevice {
   std::string name_;
   TunFeatures features_;
 };
+
+// How long a reader waits at most before its loop checks for shutdown.
+inline constexpr int kWakeMs = 200;
 
 // Waits up to timeout_ms for fd (or any of fds) to become readable; false on timeout.
 bool wait_readable(int fd, int timeout_ms);

@@ -13,7 +13,6 @@
 namespace ovl::os {
 namespace {
 
-constexpr int kWakeMs = 200;
 // Large buffers so a burst from the TUN side is not dropped by the socket.
 constexpr int kSocketBuffer = 4 << 20;
 // The fast path's: a few GSO batches of 64 KB in flight each way.
@@ -27,17 +26,22 @@ sockaddr_in to_sockaddr(overlay::Endpoint e) {
   return sa;
 }
 
+// A UDP socket (SO_REUSEADDR) bound to ip:port in the calling thread's namespace.
+Fd bound_udp_socket(net::Ipv4 ip, uint16_t port) {
+  Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP));
+  if (!fd) throw_errno("opening a UDP socket");
+  int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  auto sa = to_sockaddr({ip, port});
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    throw_errno("binding UDP " + ip.str() + ":" + std::to_string(port));
+  return fd;
+}
+
 }  // namespace
 
-UdpSocket::UdpSocket(net::Ipv4 ip, uint16_t port)
-    : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP)) {
-  if (!fd_) throw_errno("opening a UDP socket");
-  int one = 1;
-  ::setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+UdpSocket::UdpSocket(net::Ipv4 ip, uint16_t port) : fd_(bound_udp_socket(ip, port)) {
   for (int opt : {SO_RCVBUF, SO_SNDBUF}) ::setsockopt(fd_.get(), SOL_SOCKET, opt, &kSocketBuffer, sizeof kSocketBuffer);
-  auto sa = to_sockaddr({ip, port});
-  if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
-    throw_errno("binding UDP " + ip.str() + ":" + std::to_string(port));
 }
 
 // As Flannel's proxy: receive first, and wait only when nothing is queued.
@@ -108,18 +112,13 @@ std::string UdpFeatures::describe() const {
 }
 
 GsoUdpSocket::GsoUdpSocket(net::Ipv4 ip, uint16_t port, size_t max_receive, size_t max_segments)
-    : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP)) {
-  if (!fd_) throw_errno("opening a UDP socket");
+    : fd_(bound_udp_socket(ip, port)) {
   int one = 1, zero = 0;
-  ::setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   set_buffers(fd_.get(), features_);
   // Setting a zero segment size only asks whether the kernel knows UDP_SEGMENT.
   features_.gso = ::setsockopt(fd_.get(), SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
   features_.gro = ::setsockopt(fd_.get(), SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
   gso_ = features_.gso;
-  auto sa = to_sockaddr({ip, port});
-  if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
-    throw_errno("binding UDP " + ip.str() + ":" + std::to_string(port));
   max_segments = std::max(max_segments, overlay::kMaxGsoSegments);
   for (auto [b, msgs] : {std::pair{&rx_, max_receive}, std::pair{&tx_, max_segments}}) {
     b->msgs.resize(msgs);

@@ -21,8 +21,6 @@ constexpr size_t kFastTunBatch = 16;
 constexpr size_t kFastUdpBatch = 32;
 constexpr size_t kGroBuffer = 65536;
 constexpr size_t kMaxSendSegments = kFastTunBatch * 64;
-// The fast loop wakes this often to notice shutdown.
-constexpr int kWakeMs = 200;
 
 }  // namespace
 
@@ -104,7 +102,7 @@ void UdpBackend::run_fast(net::Ipv4 tun_ip) {
   while (!stopping_) {
     bool busy = out.pump(*vnet_tun_, *gso_socket_) > 0;
     busy = in.pump(*gso_socket_, *vnet_tun_) > 0 || busy;
-    if (!busy) os::wait_readable(fds, kWakeMs);
+    if (!busy) os::wait_readable(fds, os::kWakeMs);
   }
 }
 
