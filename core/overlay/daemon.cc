@@ -210,7 +210,7 @@ void Daemon::write_status() {
   util::write_file_atomically(options_.status_file, s.dump(2) + "\n");
 }
 
-DaemonHost linux_daemon_host() {
+DaemonHost linux_daemon_host(const UdpOptions& udp) {
   DaemonHost host;
   host.external = [](const std::string& iface, std::optional<net::Ipv4> public_ip) {
     os::Rtnl rtnl;
@@ -220,7 +220,9 @@ DaemonHost linux_daemon_host() {
       if (a.dev == iface) return ExternalIface{iface, a.address.addr(), public_ip.value_or(a.address.addr()), link->mtu};
     throw std::runtime_error("interface " + iface + " has no IPv4 address");
   };
-  host.make_backend = make_backend;
+  host.make_backend = [udp](const NetworkConfig& config, const ExternalIface& external) {
+    return make_backend(config, external, udp);
+  };
   host.pick = [rng = std::make_shared<std::mt19937_64>(std::random_device{}())](size_t n) {
     return size_t((*rng)() % n);
   };

@@ -72,7 +72,8 @@ class Daemon {
 };
 
 // The host seam on the real kernel: the interface's first IPv4 address and
-// MTU through netlink; backends from make_backend; std::random_device.
-DaemonHost linux_daemon_host();
+// MTU through netlink; backends from make_backend (a udp one with udp);
+// std::random_device.
+DaemonHost linux_daemon_host(const UdpOptions& udp = {});
 
 }  // namespace ovl::overlay

@@ -24,8 +24,6 @@ constexpr size_t kMaxSendSegments = kFastTunBatch * 64;
 
 }  // namespace
 
-const char* to_string(Dataplane d) { return d == Dataplane::simple ? "simple" : "fast"; }
-
 UdpBackend::UdpBackend(const NetworkConfig& config, const ExternalIface& external, UdpOptions options)
     : config_(config), external_(external), options_(options) {}
 

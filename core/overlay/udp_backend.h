@@ -14,7 +14,6 @@
 #pragma once
 
 #include <atomic>
-#include <iosfwd>
 #include <memory>
 #include <thread>
 
@@ -32,14 +31,6 @@ namespace ovl::overlay {
 
 inline constexpr const char* kUdpDevice = "flannel0";
 inline constexpr int kUdpOverhead = 28;  // IPv4 + UDP headers
-
-enum class Dataplane { simple, fast };
-const char* to_string(Dataplane d);
-
-struct UdpOptions {
-  Dataplane dataplane = Dataplane::fast;  // overlayd --dataplane
-  std::ostream* log = nullptr;            // where the fast path says what it got
-};
 
 class UdpBackend : public Backend {
  public:

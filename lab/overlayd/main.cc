@@ -10,7 +10,6 @@
 #include "core/overlay/daemon.h"
 #include "core/overlay/etcd_store.h"
 #include "core/overlay/local_store.h"
-#include "core/overlay/udp_backend.h"
 
 namespace po = boost::program_options;
 namespace {
@@ -67,20 +66,12 @@ ovl::overlay::DaemonOptions daemon_options(const po::variables_map& vm) {
   return d;
 }
 
-// The udp backend in the data plane --dataplane names; other backends as
-// make_backend makes them.
+// The udp backend in the data plane --dataplane names.
 ovl::overlay::DaemonHost daemon_host(const po::variables_map& vm) {
   auto name = vm["dataplane"].as<std::string>();
-  if (name != "simple" && name != "fast") throw std::runtime_error("--dataplane must be simple or fast, not '" + name + "'");
-  ovl::overlay::UdpOptions udp{name == "simple" ? ovl::overlay::Dataplane::simple : ovl::overlay::Dataplane::fast,
-                               &std::cerr};
-  auto host = ovl::overlay::linux_daemon_host();
-  host.make_backend = [udp](const ovl::overlay::NetworkConfig& config,
-                            const ovl::overlay::ExternalIface& external) -> std::unique_ptr<ovl::overlay::Backend> {
-    if (config.backend_type == "udp") return std::make_unique<ovl::overlay::UdpBackend>(config, external, udp);
-    return ovl::overlay::make_backend(config, external);
-  };
-  return host;
+  auto dataplane = ovl::overlay::parse_dataplane(name);
+  if (!dataplane) throw std::runtime_error("--dataplane must be simple or fast, not '" + name + "'");
+  return ovl::overlay::linux_daemon_host(ovl::overlay::UdpOptions{*dataplane, &std::cerr});
 }
 
 }  // namespace
