@@ -9,19 +9,13 @@
 #include <unistd.h>
 
 #include "core/linux/rtnl.h"
+#include "core/overlay/log.h"
 
 namespace ovl::overlay {
 namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kRetry = 1s;
-
-std::string timestamp(std::chrono::system_clock::time_point t) {
-  auto secs = std::chrono::system_clock::to_time_t(t);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&secs));
-  return buf;
-}
 
 void sleep_unless_stopped(const std::atomic<bool>& stop, std::chrono::milliseconds d) {
   for (auto end = std::chrono::steady_clock::now() + d; !stop && std::chrono::steady_clock::now() < end;)
@@ -42,7 +36,7 @@ Daemon::Daemon(DaemonOptions options, LeaseStore& store, DaemonHost host, std::o
     : options_(std::move(options)), store_(store), host_(std::move(host)), log_(log) {}
 
 void Daemon::log(const std::string& message) {
-  log_ << timestamp(std::chrono::system_clock::now()) << " overlayd: " << message << std::endl;
+  log_line(log_, message);
 }
 
 void Daemon::store_failed(const std::exception& e) {
@@ -193,7 +187,7 @@ void Daemon::renew_if_due() {
   if (!store_.renew_lease(own_.subnet, own_.attrs, options_.lease_ttl))
     throw std::runtime_error("could not renew lease " + own_.subnet.str() + ": it is gone or held by another node");
   own_.expiration = now + options_.lease_ttl;
-  log("renewed lease " + own_.subnet.str() + " until " + timestamp(own_.expiration));
+  log("renewed lease " + own_.subnet.str() + " until " + utc_timestamp(own_.expiration));
 }
 
 void Daemon::write_status() {
@@ -203,10 +197,10 @@ void Daemon::write_status() {
   s["backend"] = backend_->type();
   s["iface"] = external_->name;
   s["public_ip"] = external_->public_ip.str();
-  s["lease"] = {{"subnet", own_.subnet.str()}, {"expires", timestamp(own_.expiration)}};
+  s["lease"] = {{"subnet", own_.subnet.str()}, {"expires", utc_timestamp(own_.expiration)}};
   s["mtu"] = backend_->mtu();
   s["store"] = {{"name", store_.describe()}, {"ok", store_ok_}, {"error", store_ok_ ? "" : store_error_}};
-  s["updated"] = timestamp(std::chrono::system_clock::now());
+  s["updated"] = utc_timestamp(std::chrono::system_clock::now());
   util::write_file_atomically(options_.status_file, s.dump(2) + "\n");
 }
 

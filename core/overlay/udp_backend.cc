@@ -1,12 +1,10 @@
 #include "core/overlay/udp_backend.h"
 
-#include <ctime>
-#include <ostream>
-
 #include "core/linux/rtnl.h"
 #include "core/linux/sysctl.h"
 #include "core/linux/tun.h"
 #include "core/linux/udp_socket.h"
+#include "core/overlay/log.h"
 
 namespace ovl::overlay {
 namespace {
@@ -105,11 +103,7 @@ void UdpBackend::run_fast(net::Ipv4 tun_ip) {
 }
 
 void UdpBackend::say(const std::string& message) {
-  if (!options_.log) return;
-  auto now = std::time(nullptr);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  *options_.log << when << " overlayd: " << message << std::endl;
+  if (options_.log) log_line(*options_.log, message);
 }
 
 void UdpBackend::add_peer(const Lease& peer) {
