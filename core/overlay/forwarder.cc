@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "core/net/checksum.h"
 #include "core/net/packet.h"
@@ -67,7 +66,7 @@ PacketBatch::PacketBatch(size_t count, size_t packet_size)
 TunToUdp::TunToUdp(const SharedRouteTable& routes, net::Ipv4 tun_address, Counters& counters,
                    size_t batch_size, size_t packet_size)
     : routes_(routes), tun_address_(tun_address), counters_(counters),
-      in_(batch_size, packet_size), out_(batch_size, 0), icmp_(1, 1500) {}
+      in_(batch_size, packet_size), out_(batch_size, 0) {}
 
 size_t TunToUdp::pump(PacketDevice& tun, DatagramSocket& udp) {
   size_t n = tun.read(in_.packets());
@@ -97,10 +96,8 @@ size_t TunToUdp::pump(PacketDevice& tun, DatagramSocket& udp) {
 void TunToUdp::answer_unreachable(PacketDevice& tun, net::Bytes offender) {
   auto reply = net::build_icmp_error(tun_address_, net::kIcmpUnreachable, net::kIcmpNetUnreachable,
                                      offender, kIcmpErrorTtl);
-  Packet& p = icmp_.packets()[0];
-  p.len = std::min(reply.size(), p.cap);
-  std::memcpy(p.data, reply.data(), p.len);
-  tun.write(icmp_.packets().first(1));
+  const Packet p{reply.data(), reply.size(), reply.size()};
+  tun.write(std::span<const Packet>(&p, 1));
   add(counters_.icmp_unreachable_sent, 1);
 }
 
@@ -147,8 +144,7 @@ constexpr std::array<std::byte, kVnetHeaderSize> kPlainVnet{};
 FastTunToUdp::FastTunToUdp(const SharedRouteTable& routes, net::Ipv4 tun_address, Counters& counters,
                            size_t batch_size)
     : routes_(routes), tun_address_(tun_address), counters_(counters), in_(batch_size, kFrameSize),
-      segments_(batch_size * kSegmentsPerFrame), headers_(segments_.size() * kMaxHeader),
-      icmp_(kVnetHeaderSize + 1500) {
+      segments_(batch_size * kSegmentsPerFrame), headers_(segments_.size() * kMaxHeader) {
   sends_.reserve(segments_.size());
 }
 
@@ -243,9 +239,7 @@ void FastTunToUdp::flush(GsoSocket& udp) {
 void FastTunToUdp::answer_unreachable(VnetDevice& tun, net::Bytes offender) {
   auto reply = net::build_icmp_error(tun_address_, net::kIcmpUnreachable, net::kIcmpNetUnreachable,
                                      offender, kIcmpErrorTtl);
-  size_t len = std::min(reply.size(), icmp_.size());
-  std::memcpy(icmp_.data(), reply.data(), len);
-  const net::Bytes pieces[] = {net::Bytes(kPlainVnet), net::Bytes(icmp_.data(), len)};
+  const net::Bytes pieces[] = {net::Bytes(kPlainVnet), net::as_bytes(reply)};
   const TunFrame frame{pieces};
   tun.write(std::span<const TunFrame>(&frame, 1));
   add(counters_.icmp_unreachable_sent, 1);

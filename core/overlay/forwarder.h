@@ -106,7 +106,7 @@ class TunToUdp {
   const SharedRouteTable& routes_;
   net::Ipv4 tun_address_;
   Counters& counters_;
-  PacketBatch in_, out_, icmp_;
+  PacketBatch in_, out_;
 };
 
 class UdpToTun {
@@ -183,7 +183,6 @@ class FastTunToUdp {
   std::vector<std::byte> headers_;
   std::vector<GsoDatagram> sends_;
   size_t segments_used_ = 0, headers_used_ = 0;
-  std::vector<std::byte> icmp_;
 };
 
 class FastUdpToTun {
