@@ -26,6 +26,17 @@ class NetlinkError : public std::runtime_error {
   int nl_error_;
 };
 
+// Runs fn, ignoring a NetlinkError that says the object was not there: for
+// best-effort removal, where an entry that is already gone is fine.
+template <class Fn>
+void unless_missing(Fn fn) {
+  try {
+    fn();
+  } catch (const NetlinkError& e) {
+    if (!e.missing()) throw;
+  }
+}
+
 struct RouteSpec {
   net::Cidr dst;                   // 0.0.0.0/0 for the default route
   std::optional<net::Ipv4> via;    // gateway; none for a device route

@@ -62,11 +62,8 @@ void HostGwBackend::remove_peer(const net::Cidr& subnet) {
   skipped_.erase(subnet);
   auto it = peers_.find(subnet);
   if (it == peers_.end()) return;
-  try {
-    rtnl().delete_route(os::RouteSpec{subnet, it->second.attrs.public_ip, external_.name, false});
-  } catch (const os::NetlinkError& e) {
-    if (!e.missing()) throw;
-  }
+  os::RouteSpec route{subnet, it->second.attrs.public_ip, external_.name, false};
+  os::unless_missing([&] { rtnl().delete_route(route); });
   peers_.erase(it);
 }
 

@@ -31,16 +31,6 @@ std::string incompatibility(const os::VxlanSpec& have, const os::VxlanSpec& want
   return "";
 }
 
-// Removal is best effort, as Flannel's: an entry that is already gone is fine.
-template <class Fn>
-void unless_missing(Fn fn) {
-  try {
-    fn();
-  } catch (const os::NetlinkError& e) {
-    if (!e.missing()) throw;
-  }
-}
-
 }  // namespace
 
 std::string vxlan_device_name(uint32_t vni) { return "flannel." + std::to_string(vni); }
@@ -137,18 +127,20 @@ void VxlanBackend::program(const Lease& peer) {
   // Entries toward this node under another MAC are from its earlier life
   // (it recreated its device while this daemon was down).
   for (const auto& e : rtnl().fdb(device_))
-    if (e.dst == peer_ip && e.mac && *e.mac != mac) unless_missing([&] { rtnl().delete_fdb(device_, *e.mac, peer_ip); });
+    if (e.dst == peer_ip && e.mac && *e.mac != mac)
+      os::unless_missing([&] { rtnl().delete_fdb(device_, *e.mac, peer_ip); });
   rtnl().add_fdb(device_, mac, peer_ip);
   // Last, as Flannel: until the neighbour exists the kernel would ARP for it.
   rtnl().replace_route(os::RouteSpec{peer.subnet, gateway, device_, true});
 }
 
+// Removal is best effort, as Flannel's: an entry that is already gone is fine.
 void VxlanBackend::unprogram(const Lease& peer) {
   auto mac = peer.attrs.vxlan->vtep_mac;
   auto gateway = peer.subnet.network();
-  unless_missing([&] { rtnl().delete_route(os::RouteSpec{peer.subnet, gateway, device_, true}); });
-  unless_missing([&] { rtnl().delete_fdb(device_, mac, peer.attrs.public_ip); });
-  unless_missing([&] { rtnl().delete_neighbour(device_, gateway); });
+  os::unless_missing([&] { rtnl().delete_route(os::RouteSpec{peer.subnet, gateway, device_, true}); });
+  os::unless_missing([&] { rtnl().delete_fdb(device_, mac, peer.attrs.public_ip); });
+  os::unless_missing([&] { rtnl().delete_neighbour(device_, gateway); });
 }
 
 void VxlanBackend::remove_peer(const net::Cidr& subnet) {
