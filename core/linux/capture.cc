@@ -127,15 +127,20 @@ Capturer::Capturer(const std::vector<CaptureTarget>& targets, uint16_t udp_port,
     : max_packets_(max_packets), wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!wake_) throw_errno("creating an eventfd");
   for (const auto& t : targets) open_in(t, udp_port);
-  in_parallel(sockets_.size(), [this](size_t i) { sockets_[i].ring = arm(sockets_[i].fd.get(), sockets_[i].ifindex); });
+  // When one socket fails, the rings already mapped go with their sockets.
+  in_parallel(sockets_.size(), [this](size_t i) {
+    sockets_[i].ring.reset(arm(sockets_[i].fd.get(), sockets_[i].ifindex));
+  });
 }
 
 Capturer::~Capturer() {
   in_parallel(sockets_.size(), [this](size_t i) {
-    if (sockets_[i].ring) ::munmap(sockets_[i].ring, size_t(kFrames) * kFrameSize);
+    sockets_[i].ring.reset();
     sockets_[i].fd.reset();
   });
 }
+
+void Capturer::Unmap::operator()(std::byte* ring) const { ::munmap(ring, size_t(kFrames) * kFrameSize); }
 
 void Capturer::open_in(const CaptureTarget& target, uint16_t udp_port) {
   Fd ns = open_named_netns(target.netns);
@@ -159,7 +164,7 @@ void Capturer::open_in(const CaptureTarget& target, uint16_t udp_port) {
 // the slots back.
 void Capturer::drain(Socket& s) {
   while (capture_.sightings.size() < max_packets_) {
-    auto* frame = s.ring + s.next * kFrameSize;
+    auto* frame = s.ring.get() + s.next * kFrameSize;
     auto* hdr = reinterpret_cast<volatile tpacket2_hdr*>(frame);
     if (!(hdr->tp_status & TP_STATUS_USER)) return;
     __atomic_thread_fence(__ATOMIC_ACQUIRE);

@@ -43,11 +43,15 @@ class Capturer {
   trace::Capture take();
 
  private:
+  // Unmaps a capture ring.
+  struct Unmap {
+    void operator()(std::byte* ring) const;
+  };
   struct Socket {
     Fd fd;
     size_t point;
     int ifindex = 0;
-    std::byte* ring = nullptr;
+    std::unique_ptr<std::byte, Unmap> ring{};  // unmapped before fd closes
     size_t next = 0;  // next frame to look at
   };
   void open_in(const CaptureTarget& target, uint16_t udp_port);
