@@ -12,13 +12,16 @@ void Executor::apply(const scenario::Plan& plan) {
   if (cancel_ && cancel_->load()) throw Interrupted();
 }
 
+// A namespace is journaled with its identity once it exists and before it
+// has its name: teardown deletes a name only while it still names that
+// namespace, so a name someone else holds is never ours to remove.
 void Executor::apply_step(const scenario::Step& step) {
-  if (auto* ns = std::get_if<scenario::CreateNetns>(&step.op))
-    journal_.record("netns", ns->ns);
-  else
-    journal_.record("step", scenario::to_command(step.op));
+  auto* ns = std::get_if<scenario::CreateNetns>(&step.op);
+  if (!ns) journal_.record("step", scenario::to_command(step.op));
   try {
-    if (auto* file = std::get_if<scenario::WriteFile>(&step.op))
+    if (ns)
+      net_.create_netns(ns->ns, [&](NetnsId id) { journal_.record_netns(ns->ns, id); });
+    else if (auto* file = std::get_if<scenario::WriteFile>(&step.op))
       write_file(*file);
     else
       net_.apply(step.op);

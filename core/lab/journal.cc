@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <fstream>
 #include <system_error>
 
@@ -21,6 +22,8 @@ void Journal::record(const std::string& kind, const std::string& rest) {
     throw std::system_error(errno, std::generic_category(), "writing journal " + path_.string());
 }
 
+void Journal::record_netns(const std::string& name, uint64_t id) { record("netns", name + " " + std::to_string(id)); }
+
 void Journal::record_process(const os::ProcessId& id, const std::string& role) { record("proc", id.str() + " " + role); }
 
 std::vector<JournalEntry> Journal::read(const std::filesystem::path& path) {
@@ -31,6 +34,20 @@ std::vector<JournalEntry> Journal::read(const std::filesystem::path& path) {
     if (line.empty()) continue;
     auto space = line.find(' ');
     out.push_back({line.substr(0, space), space == std::string::npos ? "" : line.substr(space + 1)});
+  }
+  return out;
+}
+
+std::vector<JournalNetns> journal_namespaces(const std::vector<JournalEntry>& entries) {
+  std::vector<JournalNetns> out;
+  for (const auto& e : entries) {
+    if (e.kind != "netns") continue;
+    auto space = e.rest.find(' ');
+    if (space == std::string::npos) continue;  // no identity: cannot prove it is ours
+    uint64_t id = 0;
+    auto digits = std::string_view(e.rest).substr(space + 1);
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), id).ec != std::errc()) continue;
+    out.push_back({e.rest.substr(0, space), id});
   }
   return out;
 }

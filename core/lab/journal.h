@@ -2,7 +2,8 @@
 // *before* each object is made, so that teardown after a crash at any point
 // knows every object that may exist, and touches nothing else.
 //
-//   netns ovl-two-node-node1          a namespace (deleting it removes its links)
+//   netns ovl-two-node.node1 4026532 a namespace and its nsfs inode, recorded
+//                                     once it exists, before it is named
 //   step ip -n ... addr add ...       an object inside a namespace (for humans)
 //   proc 4242 123456 overlayd node1   a process: pid, start time, role
 //   up                                the lab finished building
@@ -34,6 +35,8 @@ class Journal {
 
   // Appends and syncs one line.
   void record(const std::string& kind, const std::string& rest = "");
+  // A netns entry: the namespace id was made by this lab for name.
+  void record_netns(const std::string& name, uint64_t id);
   // A proc entry; role is the service's name or kSupervisorRole.
   void record_process(const os::ProcessId& id, const std::string& role);
 
@@ -43,6 +46,13 @@ class Journal {
   int fd_;
   std::filesystem::path path_;
 };
+
+struct JournalNetns {
+  std::string name;
+  uint64_t id;
+};
+// The netns entries, oldest first.
+std::vector<JournalNetns> journal_namespaces(const std::vector<JournalEntry>& entries);
 
 struct JournalProcess {
   os::ProcessId id;

@@ -9,6 +9,7 @@
 #include "core/lab/journal.h"
 #include "core/linux/file_lock.h"
 #include "core/linux/process.h"
+#include "core/scenario/diagnostics.h"
 #include "core/scenario/names.h"
 #include "core/scenario/plan.h"
 #include "core/scenario/validate.h"
@@ -25,9 +26,10 @@ void check_names_free(const scenario::Scenario& s, const std::string& lab, Netwo
   for (const auto& host : s.host_names()) names.push_back(scenario::netns_name(lab, host));
   for (const auto& ns : names)
     if (net.netns_exists(ns))
-      throw std::runtime_error("namespace " + ns + " already exists but lab '" + lab +
-                               "' has no record of it; remove it by hand if it is a leftover "
-                               "(ip netns del " + ns + ")");
+      throw std::runtime_error("namespace " + ns + " already exists and lab '" + lab +
+                               "' has no record of making it, so it is left alone; if it is a "
+                               "leftover of yours (`ip netns pids " + ns + "` shows no process), "
+                               "`ip netns del " + ns + "` removes it");
 }
 
 void build(const UpRequest& r, const LabDir& dir, NetworkOps& net) {
@@ -55,10 +57,10 @@ void teardown(const LabDir& dir, NetworkOps& net) {
   auto entries = Journal::read(dir.journal());
   stop_processes(entries);
   std::vector<std::string> failures;
-  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    if (it->kind != "netns") continue;
+  auto namespaces = journal_namespaces(entries);
+  for (auto it = namespaces.rbegin(); it != namespaces.rend(); ++it) {
     try {
-      net.delete_netns(it->rest);
+      net.delete_netns(it->name, it->id);  // false: the name is someone else's now
     } catch (const std::exception& e) {
       failures.push_back(e.what());
     }
@@ -71,8 +73,14 @@ void teardown(const LabDir& dir, NetworkOps& net) {
 
 }  // namespace
 
+LabDir lab_dir(const fs::path& root, const std::string& lab) {
+  if (auto problem = scenario::lab_name_problem(lab); !problem.empty())
+    throw std::invalid_argument("lab name " + scenario::quoted(lab) + " cannot name a lab: " + problem);
+  return LabDir{root / lab};
+}
+
 void up(const UpRequest& r, NetworkOps& net) {
-  LabDir dir{r.root / r.lab};
+  LabDir dir = lab_dir(r.root, r.lab);
   bool fresh = fs::create_directories(dir.path);
   os::FileLock lock(dir.lock(), false);
   if (fs::exists(dir.journal()))
@@ -98,7 +106,7 @@ void up(const UpRequest& r, NetworkOps& net) {
 }
 
 bool down(const std::string& lab, NetworkOps& net, const fs::path& root) {
-  LabDir dir{root / lab};
+  LabDir dir = lab_dir(root, lab);
   if (!fs::exists(dir.path)) return false;
   {
     os::FileLock lock(dir.lock(), true);
@@ -114,7 +122,8 @@ std::vector<LabSummary> list(const fs::path& root) {
   std::vector<LabSummary> out;
   if (!fs::exists(root)) return out;
   for (const auto& entry : fs::directory_iterator(root)) {
-    if (!entry.is_directory()) continue;
+    // Only what a lab could have made: `down --all` must not reach elsewhere.
+    if (!entry.is_directory() || !scenario::lab_name_problem(entry.path().filename().string()).empty()) continue;
     LabSummary summary{entry.path().filename().string()};
     for (const auto& e : Journal::read(LabDir{entry.path()}.journal())) {
       summary.namespaces += e.kind == "netns";
@@ -127,7 +136,7 @@ std::vector<LabSummary> list(const fs::path& root) {
 }
 
 RunningLab open_lab(const std::string& lab, const fs::path& root) {
-  LabDir dir{root / lab};
+  LabDir dir = lab_dir(root, lab);
   if (!fs::exists(dir.scenario()))
     throw std::runtime_error("there is no lab '" + lab + "' (see `overlaylab list`)");
   auto loaded = scenario::load_text(util::read_file(dir.scenario()).value_or(""), dir.scenario().string());

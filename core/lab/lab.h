@@ -29,6 +29,10 @@ struct LabDir {
   std::filesystem::path node(const std::string& node) const { return path / "nodes" / node; }
 };
 
+// <root>/<lab>. Throws std::invalid_argument when lab is not a lab name
+// (scenario::lab_name_problem), so no path outside root is built from one.
+LabDir lab_dir(const std::filesystem::path& root, const std::string& lab);
+
 struct UpRequest {
   const scenario::Scenario* scenario;
   std::string scenario_text;  // saved beside the journal for later verbs

@@ -7,9 +7,13 @@ namespace ovl::os {
 
 bool LinuxNetworkOps::netns_exists(const std::string& ns) { return named_netns_exists(ns); }
 
-void LinuxNetworkOps::delete_netns(const std::string& ns) {
+void LinuxNetworkOps::create_netns(const std::string& ns, const std::function<void(lab::NetnsId)>& claim) {
+  create_named_netns(ns, claim);
+}
+
+bool LinuxNetworkOps::delete_netns(const std::string& ns, lab::NetnsId id) {
   handles_.erase(ns);
-  delete_named_netns(ns);
+  return delete_named_netns(ns, id);
 }
 
 LinuxNetworkOps::Handle& LinuxNetworkOps::handle(const std::string& ns) {
@@ -30,9 +34,7 @@ void LinuxNetworkOps::apply(const scenario::Op& op) {
   std::visit(
       [this](const auto& o) {
         using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, CreateNetns>) {
-          create_named_netns(o.ns);
-        } else if constexpr (std::is_same_v<T, CreateBridge>) {
+        if constexpr (std::is_same_v<T, CreateBridge>) {
           rtnl(o.ns).add_bridge(o.name, o.mtu);
         } else if constexpr (std::is_same_v<T, CreateVeth>) {
           rtnl(o.ns).add_veth(o.name, o.peer_name, netns_fd(o.peer_ns), o.mtu);
@@ -47,8 +49,8 @@ void LinuxNetworkOps::apply(const scenario::Op& op) {
         } else if constexpr (std::is_same_v<T, SetSysctl>) {
           write_sysctl(netns_fd(o.ns), o.key, o.value);
         } else {
-          static_assert(std::is_same_v<T, WriteFile>);
-          throw std::logic_error("WriteFile is applied by the executor");
+          static_assert(std::is_same_v<T, WriteFile> || std::is_same_v<T, CreateNetns>);
+          throw std::logic_error("the executor applies CreateNetns and WriteFile itself");
         }
       },
       op);

@@ -13,8 +13,9 @@ namespace ovl::os {
 class LinuxNetworkOps : public lab::NetworkOps {
  public:
   bool netns_exists(const std::string& ns) override;
+  void create_netns(const std::string& ns, const std::function<void(lab::NetnsId)>& claim) override;
   void apply(const scenario::Op& op) override;
-  void delete_netns(const std::string& ns) override;
+  bool delete_netns(const std::string& ns, lab::NetnsId id) override;
 
   // The namespace's fd and netlink socket, opened once and kept.
   int netns_fd(const std::string& ns);

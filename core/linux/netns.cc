@@ -35,36 +35,50 @@ Fd open_current_netns() {
 
 std::string netns_path(const std::string& name) { return std::string(kNetnsDir) + "/" + name; }
 
-void create_named_netns(const std::string& name) {
+void create_named_netns(const std::string& name, const std::function<void(NetnsId)>& claim) {
   prepare_netns_dir();
+  Fd created = [] {
+    Fd original = open_current_netns();
+    if (::unshare(CLONE_NEWNET) != 0) throw_errno("creating a network namespace");
+    Fd fd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    int open_err = fd ? 0 : errno;
+    if (::setns(original.get(), CLONE_NEWNET) != 0) {
+      // The thread is stranded in the new namespace: no safe way to continue.
+      std::perror("overlaylab: returning to the original network namespace");
+      std::abort();
+    }
+    if (open_err) throw_errno("opening a new network namespace", open_err);
+    return fd;
+  }();
+  struct stat st;
+  if (::fstat(created.get(), &st) != 0) throw_errno("reading a new network namespace's identity");
+  claim(st.st_ino);
   auto path = netns_path(name);
   Fd file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
   if (!file) throw_errno("creating " + path);
   file.reset();
-  Fd original = open_current_netns();
-  if (::unshare(CLONE_NEWNET) != 0) {
+  auto source = "/proc/self/fd/" + std::to_string(created.get());
+  if (::mount(source.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0) {
     int err = errno;
     ::unlink(path.c_str());
-    throw_errno("creating network namespace " + name, err);
-  }
-  int mount_err = ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) == 0
-                      ? 0 : errno;
-  if (::setns(original.get(), CLONE_NEWNET) != 0) {
-    // The thread is stranded in the new namespace: no safe way to continue.
-    std::perror("overlaylab: returning to the original network namespace");
-    std::abort();
-  }
-  if (mount_err) {
-    ::unlink(path.c_str());
-    throw_errno("mounting network namespace " + name, mount_err);
+    throw_errno("mounting network namespace " + name, err);
   }
 }
 
-void delete_named_netns(const std::string& name) {
+bool delete_named_netns(const std::string& name, NetnsId id) {
   auto path = netns_path(name);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return true;
+    throw_errno("reading " + path);
+  }
+  struct stat nsfs;
+  if (::stat("/proc/self/ns/net", &nsfs) != 0) throw_errno("reading this process's network namespace");
+  if (st.st_dev != nsfs.st_dev || st.st_ino != id) return false;
   if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
     throw_errno("unmounting " + path);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("removing " + path);
+  return true;
 }
 
 bool named_netns_exists(const std::string& name) {

@@ -2,6 +2,8 @@
 // bind-mounted over a namespace, so `ip netns exec` and `ip -n` work on them.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/linux/fd.h"
@@ -10,11 +12,19 @@ namespace ovl::os {
 
 std::string netns_path(const std::string& name);  // /run/netns/<name>
 
-// Fails with EEXIST when the name is taken: a lab never adopts a namespace it
-// did not create.
-void create_named_netns(const std::string& name);
-// Idempotent: a namespace that is already gone is not an error.
-void delete_named_netns(const std::string& name);
+// A network namespace's identity: its nsfs inode number. Two namespaces that
+// exist at the same time never share one, so a name plus an id says "the
+// namespace this lab made", not merely "a namespace called that".
+using NetnsId = uint64_t;
+
+// Creates a namespace, calls claim(id) once it exists but before it has a
+// name, then names it. Fails with EEXIST when the name is taken: a lab never
+// adopts a namespace it did not create. If claim or naming fails, the unnamed
+// namespace vanishes with its last reference.
+void create_named_netns(const std::string& name, const std::function<void(NetnsId)>& claim);
+// Removes the name if it is the namespace id; false, touching nothing, when
+// the name belongs to another namespace. A name that is gone is not an error.
+bool delete_named_netns(const std::string& name, NetnsId id);
 bool named_netns_exists(const std::string& name);
 Fd open_named_netns(const std::string& name);
 

@@ -48,7 +48,13 @@ std::string Diagnostics::format() const {
   return out;
 }
 
+std::string quoted(std::string_view text, size_t max) {
+  if (text.size() <= max) return "'" + std::string(text) + "'";
+  return "'" + std::string(text.substr(0, max)) + "...' (" + std::to_string(text.size()) + " bytes)";
+}
+
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  if (name.size() > 64) return "";  // nothing that long is a typo of a short name
   const std::string* best = nullptr;
   size_t best_distance = std::max<size_t>(2, name.size() / 3) + 1;
   for (const auto& c : candidates) {

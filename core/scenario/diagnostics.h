@@ -35,6 +35,10 @@ class Diagnostics {
   std::vector<Diagnostic> items_;
 };
 
+// 'text', or its first max bytes and "...' (N bytes)" when longer: user input
+// echoed in a message stays short however long the input is.
+std::string quoted(std::string_view text, size_t max = 40);
+
 // " (did you mean 'vpc'?)" when a candidate is close to the misspelt name,
 // else "".
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);

@@ -2,10 +2,27 @@
 
 #include <cstdio>
 
+#include "core/scenario/diagnostics.h"
+
 namespace ovl::scenario {
 
+std::string lab_name_problem(std::string_view name) {
+  std::string why;
+  if (name.empty())
+    why = "it is empty";
+  else if (name.size() > kLabNameMax)
+    why = "it is " + std::to_string(name.size()) + " bytes";
+  else if (auto bad = name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-"); bad != name.npos)
+    why = "it holds " + quoted(name.substr(bad, 1));
+  else if (name.front() == '-')
+    why = "it starts with '-'";
+  else
+    return "";
+  return why + "; use 1 to 24 of a-z, 0-9 and '-', starting with a letter or digit";
+}
+
 std::string netns_name(std::string_view lab, std::string_view host) {
-  return "ovl-" + std::string(lab) + "-" + std::string(host);
+  return "ovl-" + std::string(lab) + "." + std::string(host);
 }
 
 std::string fabric_netns_name(std::string_view lab) { return netns_name(lab, kFabricHost); }

@@ -13,8 +13,19 @@ namespace ovl::scenario {
 
 inline constexpr size_t kIfNameMax = 15;  // IFNAMSIZ - 1
 
-std::string netns_name(std::string_view lab, std::string_view host);  // ovl-<lab>-<host>
-std::string fabric_netns_name(std::string_view lab);                  // ovl-<lab>-fabric
+// Why name cannot be a lab name ("it holds '_'; use 1 to 24 of ..."), or ""
+// when it can. A lab name becomes a directory under the state root, part of
+// namespace names and an argument to the supervisor, so every verb that takes
+// one applies this rule before using it.
+std::string lab_name_problem(std::string_view name);
+
+inline constexpr size_t kLabNameMax = 24;
+
+// ovl-<lab>.<host>: a lab name has no '.', so the first '.' ends it and two
+// labs can never name the same namespace (with '-', lab "a-x" host "n1" and
+// lab "a" host "x-n1" would).
+std::string netns_name(std::string_view lab, std::string_view host);
+std::string fabric_netns_name(std::string_view lab);  // ovl-<lab>.fabric
 inline constexpr std::string_view kFabricHost = "fabric";
 
 // The bridge that is a segment, inside the fabric namespace: the segment's name.

@@ -5,6 +5,8 @@
 #include <pugixml.hpp>
 #include <set>
 
+#include "core/scenario/names.h"
+
 namespace ovl::scenario {
 namespace {
 
@@ -43,7 +45,7 @@ class Element {
     for (auto attr : node_.attributes()) {
       if (!known_.count(attr.name()))
         diags_.error(attr_pos(attr.name()),
-                     std::string("<") + node_.name() + "> has no attribute '" + attr.name() + "'" +
+                     "<" + std::string(node_.name()) + "> has no attribute " + quoted(attr.name()) +
                          did_you_mean(attr.name(), {known_.begin(), known_.end()}));
     }
   }
@@ -80,8 +82,8 @@ class Element {
       return std::nullopt;
     }
     if (cidr->has_host_bits()) {
-      fail(attr_pos(name), std::string(name) + " '" + value +
-                               "' has host bits set (did you mean '" + cidr->canonical().str() +
+      fail(attr_pos(name), std::string(name) + " " + quoted(value) +
+                               " has host bits set (did you mean '" + cidr->canonical().str() +
                                "'?)");
       return std::nullopt;
     }
@@ -149,8 +151,8 @@ class Element {
 
  private:
   void bad_value(const char* name, const std::string& value, const std::string& expected) {
-    fail(attr_pos(name), std::string("<") + node_.name() + "> attribute " + name + "='" + value +
-                             "' is not valid: expected " + expected);
+    fail(attr_pos(name), std::string("<") + node_.name() + "> attribute " + name + "=" + quoted(value) +
+                             " is not valid: expected " + expected);
   }
 
   pugi::xml_node node_;
@@ -213,7 +215,8 @@ void Parser::unknown_child(pugi::xml_node parent, pugi::xml_node child,
                            std::vector<std::string> allowed) {
   if (child.type() != pugi::node_element) return;
   diags_.error(pos_of(child), std::string("<") + parent.name() + "> cannot contain <" +
-                                  child.name() + ">" + did_you_mean(child.name(), allowed));
+                                  std::string(std::string_view(child.name()).substr(0, 40)) + ">" +
+                                  did_you_mean(child.name(), allowed));
 }
 
 Scenario Parser::run(const pugi::xml_document& doc, const std::string& file) {
@@ -228,15 +231,9 @@ Scenario Parser::run(const pugi::xml_document& doc, const std::string& file) {
   auto e = element(root, {"name", "version"});
   s.pos = e.pos();
   s.name = e.text("name", true);
-  if (e.has("name") && !std::all_of(s.name.begin(), s.name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-      }))
-    e.fail(e.attr_pos("name"), "scenario name '" + s.name +
-                                   "' names the lab: use 1 to 24 of a-z, 0-9 and '-'");
-  else if (e.has("name") && (s.name.empty() || s.name.size() > 24))
-    e.fail(e.attr_pos("name"), "scenario name '" + s.name + "' is " +
-                                   std::to_string(s.name.size()) +
-                                   " bytes; a lab name is 1 to 24 bytes");
+  if (e.has("name"))
+    if (auto problem = lab_name_problem(s.name); !problem.empty())
+      e.fail(e.attr_pos("name"), "scenario name " + quoted(s.name) + " cannot name a lab: " + problem);
   if (e.has("version") && std::string(root.attribute("version").value()) != "1")
     e.fail(e.attr_pos("version"), std::string("scenario format version '") +
                                       root.attribute("version").value() +

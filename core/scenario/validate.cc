@@ -11,7 +11,6 @@
 namespace ovl::scenario {
 namespace {
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 class Validator {
  public:

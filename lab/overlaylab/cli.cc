@@ -11,6 +11,7 @@
 
 #include "core/lab/lab.h"
 #include "core/scenario/backend_override.h"
+#include "core/scenario/names.h"
 #include "core/util/files.h"
 
 namespace ovl::cli {
@@ -92,14 +93,19 @@ void require_host(const lab::RunningLab& lab, const std::string& host, bool addr
                    scenario::did_you_mean(host, lab.scenario.host_names()));
 }
 
-std::string lab_name_option(const Args& a, const std::string& fallback) {
-  if (!a.vm.count("name")) return fallback;
-  auto name = a.vm["name"].as<std::string>();
-  bool ok = !name.empty() && name.size() <= 24 &&
-            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
-  if (!ok) throw UsageError("lab name '" + name + "' must be 1 to 24 of a-z, 0-9 and '-'");
+namespace {
+std::string checked_lab_name(const std::string& name) {
+  if (auto problem = scenario::lab_name_problem(name); !problem.empty())
+    throw UsageError("lab name " + scenario::quoted(name) + " cannot name a lab: " + problem);
   return name;
 }
+}  // namespace
+
+std::string lab_name_option(const Args& a, const std::string& fallback) {
+  return a.vm.count("name") ? checked_lab_name(a.vm["name"].as<std::string>()) : fallback;
+}
+
+std::string lab_argument(const Args& a) { return checked_lab_name(a.vm["lab"].as<std::string>()); }
 
 namespace {
 void on_interrupt(int) { g_interrupted = true; }

@@ -56,9 +56,12 @@ scenario::Loaded load_on_backend(const scenario::Loaded& loaded, scenario::Backe
 // with --backend, rewritten for that backend (the changes are printed).
 scenario::Loaded scenario_for_lab(const Args& a, const std::string& file);
 
-// --name: a lab name, 1 to 24 of a-z, 0-9 and '-' (it is part of namespace
-// and device names); fallback when the option is absent.
+// --name: a lab name (scenario::lab_name_problem's rule); fallback when the
+// option is absent.
 std::string lab_name_option(const Args& a, const std::string& fallback);
+// The LAB positional argument, checked by the same rule: a UsageError before
+// anything is opened or deleted under that name.
+std::string lab_argument(const Args& a);
 
 // A UsageError (with a suggestion) unless host is one of the lab's hosts or,
 // where an address will do, an IPv4 address.

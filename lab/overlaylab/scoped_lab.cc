@@ -7,7 +7,7 @@
 namespace ovl::cli {
 
 ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name)
-    : lab_{name, lab::LabDir{std::filesystem::path(state_root()) / name}, loaded.scenario} {
+    : lab_{name, lab::lab_dir(state_root(), name), loaded.scenario} {
   lab::UpRequest request{&loaded.scenario, loaded.text, name};
   request.cancel = &g_interrupted;
   request.root = state_root();

@@ -48,7 +48,7 @@ int verb_down(const VerbArgs& args) {
   if (all)
     for (const auto& l : lab::list(state_root())) labs.push_back(l.name);
   else
-    labs.push_back(a.vm["lab"].as<std::string>());
+    labs.push_back(lab_argument(a));
   int status = kOk;
   for (const auto& name : labs) {
     try {
@@ -86,7 +86,7 @@ int verb_exec(const VerbArgs& args) {
   if (a.help) return kOk;
   if (command.empty()) throw UsageError("give a command after -- (overlaylab exec LAB HOST -- ip route)");
   require_root("exec");
-  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto lab = lab::open_lab(lab_argument(a), state_root());
   auto host = a.vm["host"].as<std::string>();
   require_host(lab, host);
   os::exec_in_netns(scenario::netns_name(lab.name, host), command);

@@ -66,7 +66,7 @@ int verb_ping(const VerbArgs& args) {
                           std::chrono::milliseconds(int(a.vm["interval"].as<double>() * 1000))};
   if (probe.count < 1 || probe.count > 10000) throw UsageError("--count must be from 1 to 10000");
   require_root("ping");
-  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto lab = lab::open_lab(lab_argument(a), state_root());
   auto from = a.vm["from"].as<std::string>(), to = a.vm["to"].as<std::string>();
   require_host(lab, from);
   require_host(lab, to, true);

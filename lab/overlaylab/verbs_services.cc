@@ -102,7 +102,7 @@ int service_verb(const VerbArgs& args, const char* verb, bool stop, bool start) 
     throw UsageError("--dataplane must be simple or fast, not '" + dataplane + "'");
   if (!dataplane.empty() && a.vm.count("etcd")) throw UsageError("--dataplane is for a node's overlayd, not --etcd");
   require_root(verb);
-  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto lab = lab::open_lab(lab_argument(a), state_root());
   auto services = lab::lab_services(lab);
   auto name = a.vm.count("etcd") ? std::string("etcd") : lab::overlayd_service(a.vm["node"].as<std::string>());
   const auto& svc = find_service(services, name, lab);
@@ -133,7 +133,7 @@ int verb_status(const VerbArgs& args) {
   po::options_description opts("options");
   auto a = parse(args, "overlaylab status LAB", opts, {"lab"});
   if (a.help) return kOk;
-  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto lab = lab::open_lab(lab_argument(a), state_root());
   auto services = lab::lab_services(lab);
   const auto& o = lab.scenario.overlay;
   std::cout << "lab " << lab.name << ": " << to_string(o.backend) << " backend over " << o.network.str()
@@ -158,7 +158,7 @@ int verb_supervise(const VerbArgs& args) {
   auto a = parse(args, "overlaylab __supervise LAB --state-dir DIR", opts, {"lab"});
   if (a.help) return kOk;
   auto root = a.vm.count("state-dir") ? a.vm["state-dir"].as<std::string>() : state_root();
-  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), root);
+  auto lab = lab::open_lab(lab_argument(a), root);
   install_interrupt_handlers();
   struct sigaction sa {};
   sa.sa_handler = on_hup;

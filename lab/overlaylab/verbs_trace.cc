@@ -16,7 +16,7 @@ int verb_trace(const VerbArgs& args) {
   auto a = parse(args, "overlaylab trace LAB FROM TO [--out DIR]", opts, {"lab", "from", "to"});
   if (a.help) return kOk;
   require_root("trace");
-  auto lab = lab::open_lab(a.vm["lab"].as<std::string>(), state_root());
+  auto lab = lab::open_lab(lab_argument(a), state_root());
   auto from = a.vm["from"].as<std::string>(), to = a.vm["to"].as<std::string>();
   require_host(lab, from);
   require_host(lab, to, true);

@@ -32,7 +32,7 @@ std::string two_node() { return (source_dir() / "scenarios" / "two-node.xml").st
 const char* kC1 = "100.96.1.2";
 const char* kC2 = "100.96.2.3";
 
-std::string ns(const std::string& lab, const std::string& host) { return "ovl-" + lab + "-" + host; }
+std::string ns(const std::string& lab, const std::string& host) { return "ovl-" + lab + "." + host; }
 
 uint64_t fast_counter(const std::string& lab, const std::string& node, const char* name) {
   auto s = status_of(lab, node);

@@ -55,7 +55,7 @@ TEST_F(Lifecycle, UpExecPingDownLeavesTheHostAsItWas) {
   EXPECT_EQ(first_line(route.out), "default via 100.96.1.1 dev eth0 ");
   auto netns = run_program({"ip", "netns", "list"}).out;
   for (auto host : {"fabric", "node1", "node2", "container-1", "container-2"})
-    EXPECT_NE(netns.find("ovl-" + name + "-" + host), std::string::npos) << host;
+    EXPECT_NE(netns.find("ovl-" + name + "." + host), std::string::npos) << host;
 
   auto to_node = run({"ping", name, "container-1", "node1", "-c", "1"});
   EXPECT_EQ(to_node.status, 0) << to_node.out << to_node.err;

@@ -156,7 +156,7 @@ TEST_P(OverlayStores, StoppedDaemonStaysStoppedUntilStarted) {
 
 // Sends raw bytes to node2:8285 from inside node1, as a stray sender would.
 void send_garbage(const std::string& lab, const std::vector<std::vector<uint8_t>>& datagrams) {
-  auto ns = os::open_named_netns("ovl-" + lab + "-node1");
+  auto ns = os::open_named_netns("ovl-" + lab + ".node1");
   os::NetnsScope scope(ns.get());
   os::Fd sock(::socket(AF_INET, SOCK_DGRAM, 0));
   sockaddr_in to{};

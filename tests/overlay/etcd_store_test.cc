@@ -49,8 +49,7 @@ class EtcdStoreTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / (netns_ + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    os::create_named_netns(netns_);
-    created_netns_ = true;
+    os::create_named_netns(netns_, [this](os::NetnsId id) { netns_id_ = id; });
     netns_fd_ = os::open_named_netns(netns_);
     os::Rtnl(netns_fd_.get()).set_up("lo");
     ASSERT_TRUE(start_etcd()) << "etcd did not come up; its log:\n" << test::read_file(dir_ / "etcd.log");
@@ -61,7 +60,7 @@ class EtcdStoreTest : public ::testing::Test {
     stop_etcd();
     store_.reset();
     netns_fd_.reset();
-    if (created_netns_) os::delete_named_netns(netns_);
+    if (netns_id_) os::delete_named_netns(netns_, netns_id_);
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
@@ -143,7 +142,7 @@ class EtcdStoreTest : public ::testing::Test {
 
   std::string netns_;
   fs::path dir_;
-  bool created_netns_ = false;
+  os::NetnsId netns_id_ = 0;
   os::Fd netns_fd_;
   pid_t etcd_pid_ = -1;
   std::unique_ptr<EtcdStore> store_;

@@ -41,9 +41,9 @@ TEST(Plan, ContainerGetsTheSeedRoutes) {
   auto plan = plan_node(s, "t", s.nodes[0], NodeLease{*net::Cidr::parse("100.96.1.0/24"), 1472});
   std::string text;
   for (auto& step : plan.steps) text += to_command(step.op) + "\n";
-  EXPECT_NE(text.find("ip -n ovl-t-node1 link add docker0 mtu 1472 type bridge"), std::string::npos);
-  EXPECT_NE(text.find("ip -n ovl-t-node1 addr add 100.96.1.1/24 dev docker0"), std::string::npos);
-  EXPECT_NE(text.find("ip -n ovl-t-container-1 route add default via 100.96.1.1 dev eth0"),
+  EXPECT_NE(text.find("ip -n ovl-t.node1 link add docker0 mtu 1472 type bridge"), std::string::npos);
+  EXPECT_NE(text.find("ip -n ovl-t.node1 addr add 100.96.1.1/24 dev docker0"), std::string::npos);
+  EXPECT_NE(text.find("ip -n ovl-t.container-1 route add default via 100.96.1.1 dev eth0"),
             std::string::npos);
   EXPECT_NE(text.find("addr add 100.96.1.2/24 dev eth0"), std::string::npos);
 }

@@ -46,7 +46,7 @@ RunResult run_program(const std::vector<std::string>& argv) {
 
 std::vector<std::string> lab_namespaces(const std::string& lab) {
   std::vector<std::string> out;
-  std::string prefix = "ovl-" + lab + "-";
+  std::string prefix = "ovl-" + lab + ".";
   if (!fs::exists("/run/netns")) return out;
   for (const auto& e : fs::directory_iterator("/run/netns")) {
     auto name = e.path().filename().string();
