@@ -12,6 +12,6 @@ done
 if printf '%s\n' "$undefined" | grep -q '^\(nl_\|rtnl_\|nla_\|nlmsg_\)'; then bad="$bad libnl"; fi
 if [ -n "$bad" ]; then
   echo "error: $1 is a pure library but calls the kernel:$bad" >&2
-  echo "       move that code to core/linux/ and pass it in through an interface" >&2
+  echo "       move that code to core/os/ and pass it in through an interface" >&2
   exit 1
 fi

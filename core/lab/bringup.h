@@ -12,7 +12,7 @@
 
 #include "core/lab/executor.h"
 #include "core/lab/lab.h"
-#include "core/linux/process.h"
+#include "core/os/process.h"
 #include "core/scenario/plan.h"
 
 namespace ovl::lab {

@@ -20,7 +20,7 @@ void Executor::apply_step(const scenario::Step& step) {
   if (!ns) journal_.record("step", scenario::to_command(step.op));
   try {
     if (ns)
-      net_.create_netns(ns->ns, [&](NetnsId id) { journal_.record_netns(ns->ns, id); });
+      net_.create_netns(ns->ns, [&](scenario::NetnsId id) { journal_.record_netns(ns->ns, id); });
     else if (auto* file = std::get_if<scenario::WriteFile>(&step.op))
       write_file(*file);
     else

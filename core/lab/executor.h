@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "core/lab/journal.h"
-#include "core/lab/network_ops.h"
+#include "core/scenario/network_ops.h"
 #include "core/scenario/plan.h"
 
 namespace ovl::lab {
@@ -22,7 +22,7 @@ class Executor {
  public:
   // state_dir: where WriteFile paths are rooted. source: the scenario file,
   // for messages. cancel may be null.
-  Executor(NetworkOps& net, Journal& journal, std::filesystem::path state_dir, std::string source,
+  Executor(scenario::NetworkOps& net, Journal& journal, std::filesystem::path state_dir, std::string source,
            const std::atomic<bool>* cancel)
       : net_(net), journal_(journal), state_dir_(std::move(state_dir)), source_(std::move(source)),
         cancel_(cancel) {}
@@ -35,7 +35,7 @@ class Executor {
   void apply_step(const scenario::Step& step);
   void write_file(const scenario::WriteFile& file);
 
-  NetworkOps& net_;
+  scenario::NetworkOps& net_;
   Journal& journal_;
   std::filesystem::path state_dir_;
   std::string source_;

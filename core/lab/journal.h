@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "core/linux/process.h"
+#include "core/os/process.h"
 
 namespace ovl::lab {
 

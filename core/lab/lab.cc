@@ -7,8 +7,8 @@
 #include "core/lab/bringup.h"
 #include "core/lab/executor.h"
 #include "core/lab/journal.h"
-#include "core/linux/file_lock.h"
-#include "core/linux/process.h"
+#include "core/os/file_lock.h"
+#include "core/os/process.h"
 #include "core/scenario/diagnostics.h"
 #include "core/scenario/names.h"
 #include "core/scenario/plan.h"
@@ -21,7 +21,7 @@ namespace {
 
 // Every namespace the lab will create must be free: a lab never adopts or
 // deletes a namespace it did not make.
-void check_names_free(const scenario::Scenario& s, const std::string& lab, NetworkOps& net) {
+void check_names_free(const scenario::Scenario& s, const std::string& lab, scenario::NetworkOps& net) {
   std::vector<std::string> names{scenario::fabric_netns_name(lab)};
   for (const auto& host : s.host_names()) names.push_back(scenario::netns_name(lab, host));
   for (const auto& ns : names)
@@ -32,7 +32,7 @@ void check_names_free(const scenario::Scenario& s, const std::string& lab, Netwo
                                "`ip netns del " + ns + "` removes it");
 }
 
-void build(const UpRequest& r, const LabDir& dir, NetworkOps& net) {
+void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net) {
   const auto& s = *r.scenario;
   Journal journal(dir.journal());
   journal.record("lab", r.lab);
@@ -53,7 +53,7 @@ void stop_processes(const std::vector<JournalEntry>& entries) {
   os::terminate_all(others);
 }
 
-void teardown(const LabDir& dir, NetworkOps& net) {
+void teardown(const LabDir& dir, scenario::NetworkOps& net) {
   auto entries = Journal::read(dir.journal());
   stop_processes(entries);
   std::vector<std::string> failures;
@@ -79,7 +79,7 @@ LabDir lab_dir(const fs::path& root, const std::string& lab) {
   return LabDir{root / lab};
 }
 
-void up(const UpRequest& r, NetworkOps& net) {
+void up(const UpRequest& r, scenario::NetworkOps& net) {
   LabDir dir = lab_dir(r.root, r.lab);
   bool fresh = fs::create_directories(dir.path);
   os::FileLock lock(dir.lock(), false);
@@ -105,7 +105,7 @@ void up(const UpRequest& r, NetworkOps& net) {
   }
 }
 
-bool down(const std::string& lab, NetworkOps& net, const fs::path& root) {
+bool down(const std::string& lab, scenario::NetworkOps& net, const fs::path& root) {
   LabDir dir = lab_dir(root, lab);
   if (!fs::exists(dir.path)) return false;
   {

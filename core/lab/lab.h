@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/lab/network_ops.h"
+#include "core/scenario/network_ops.h"
 #include "core/scenario/model.h"
 
 namespace ovl::lab {
@@ -42,10 +42,10 @@ struct UpRequest {
 };
 
 // Throws std::runtime_error (after rolling back) when the lab cannot be built.
-void up(const UpRequest& request, NetworkOps& net);
+void up(const UpRequest& request, scenario::NetworkOps& net);
 
 // Removes everything the journal lists. Returns false when no such lab exists.
-bool down(const std::string& lab, NetworkOps& net,
+bool down(const std::string& lab, scenario::NetworkOps& net,
           const std::filesystem::path& root = kDefaultStateRoot);
 
 struct LabSummary {

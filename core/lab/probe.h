@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/lab/lab.h"
-#include "core/linux/linux_network_ops.h"
-#include "core/linux/ping.h"
+#include "core/os/linux_network_ops.h"
+#include "core/os/ping.h"
 
 namespace ovl::lab {
 

@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/lab/lab.h"
-#include "core/linux/process.h"
+#include "core/os/process.h"
 #include "core/scenario/model.h"
 
 namespace ovl::lab {

@@ -3,9 +3,9 @@
 #include <thread>
 
 #include "core/lab/services.h"
-#include "core/linux/netns.h"
-#include "core/overlay/etcd_store.h"
-#include "core/overlay/local_store.h"
+#include "core/os/netns.h"
+#include "core/daemon/etcd_store.h"
+#include "core/daemon/local_store.h"
 #include "core/scenario/names.h"
 
 namespace ovl::lab {
@@ -13,11 +13,11 @@ namespace ovl::lab {
 LabStore open_lab_store(const scenario::Scenario& s, const std::string& lab, const LabDir& dir) {
   LabStore out;
   if (s.overlay.store == scenario::Store::local) {
-    out.store = std::make_unique<overlay::LocalStore>(local_store_path(dir));
+    out.store = std::make_unique<daemon::LocalStore>(local_store_path(dir));
     return out;
   }
   out.netns = os::open_named_netns(scenario::netns_name(lab, s.overlay.etcd_node));
-  out.store = std::make_unique<overlay::EtcdStore>(std::vector<std::string>{etcd_endpoint(s)},
+  out.store = std::make_unique<daemon::EtcdStore>(std::vector<std::string>{etcd_endpoint(s)},
                                                    overlay::kDefaultPrefix, out.netns.get());
   return out;
 }

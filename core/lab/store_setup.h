@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "core/lab/lab.h"
-#include "core/linux/fd.h"
+#include "core/os/fd.h"
 #include "core/overlay/lease_store.h"
 #include "core/scenario/model.h"
 

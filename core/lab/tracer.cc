@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "core/lab/services.h"
-#include "core/linux/capture.h"
+#include "core/os/capture.h"
 #include "core/scenario/names.h"
 #include "core/trace/decode.h"
 #include "core/trace/explain.h"

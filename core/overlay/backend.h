@@ -3,10 +3,7 @@
 // vxlan (kernel VXLAN device flannel.<vni>) and host-gw (plain routes).
 #pragma once
 
-#include <iosfwd>
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -47,21 +44,5 @@ class Backend {
   // Peers and counters, for `overlaylab status`.
   virtual nlohmann::json status() const = 0;
 };
-
-// The udp backend's two data planes (udp_backend.h).
-enum class Dataplane { simple, fast };
-const char* to_string(Dataplane d);
-// "simple" or "fast"; nullopt for anything else.
-std::optional<Dataplane> parse_dataplane(const std::string& name);
-
-struct UdpOptions {
-  Dataplane dataplane = Dataplane::fast;  // overlayd --dataplane
-  std::ostream* log = nullptr;            // where the fast path says what it got
-};
-
-// The backend named by the config's Backend.Type, a udp one with udp's
-// options; throws for unknown types.
-std::unique_ptr<Backend> make_backend(const NetworkConfig& config, const ExternalIface& external,
-                                      const UdpOptions& udp = {});
 
 }  // namespace ovl::overlay

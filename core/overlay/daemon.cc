@@ -1,15 +1,14 @@
 #include "core/overlay/daemon.h"
-#include "core/util/files.h"
+
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
-#include "core/linux/rtnl.h"
 #include "core/overlay/log.h"
+#include "core/util/files.h"
 
 namespace ovl::overlay {
 namespace {
@@ -202,25 +201,6 @@ void Daemon::write_status() {
   s["store"] = {{"name", store_.describe()}, {"ok", store_ok_}, {"error", store_ok_ ? "" : store_error_}};
   s["updated"] = utc_timestamp(std::chrono::system_clock::now());
   util::write_file_atomically(options_.status_file, s.dump(2) + "\n");
-}
-
-DaemonHost linux_daemon_host(const UdpOptions& udp) {
-  DaemonHost host;
-  host.external = [](const std::string& iface, std::optional<net::Ipv4> public_ip) {
-    os::Rtnl rtnl;
-    auto link = rtnl.link(iface);
-    if (!link) throw std::runtime_error("interface " + iface + " does not exist (--iface)");
-    for (const auto& a : rtnl.addresses())
-      if (a.dev == iface) return ExternalIface{iface, a.address.addr(), public_ip.value_or(a.address.addr()), link->mtu};
-    throw std::runtime_error("interface " + iface + " has no IPv4 address");
-  };
-  host.make_backend = [udp](const NetworkConfig& config, const ExternalIface& external) {
-    return make_backend(config, external, udp);
-  };
-  host.pick = [rng = std::make_shared<std::mt19937_64>(std::random_device{}())](size_t n) {
-    return size_t((*rng)() % n);
-  };
-  return host;
 }
 
 }  // namespace ovl::overlay

@@ -71,9 +71,4 @@ class Daemon {
   std::string store_error_;
 };
 
-// The host seam on the real kernel: the interface's first IPv4 address and
-// MTU through netlink; backends from make_backend (a udp one with udp);
-// std::random_device.
-DaemonHost linux_daemon_host(const UdpOptions& udp = {});
-
 }  // namespace ovl::overlay

@@ -20,39 +20,14 @@
 #include <vector>
 
 #include "core/net/bytes.h"
+#include "core/net/datapath.h"
 #include "core/overlay/offload.h"
 #include "core/overlay/route_table.h"
 
 namespace ovl::overlay {
 
-// A packet buffer: len valid bytes at data, room for cap.
-struct Packet {
-  std::byte* data = nullptr;
-  size_t len = 0;
-  size_t cap = 0;
-  net::MutableBytes bytes() const { return {data, len}; }
-};
-
-struct Datagram {
-  Packet packet;
-  Endpoint peer;
-};
-
-class PacketDevice {
- public:
-  virtual ~PacketDevice() = default;
-  // Fills up to packets.size() buffers (setting len); returns how many. May
-  // return 0 after a short wait so callers can check for shutdown.
-  virtual size_t read(std::span<Packet> packets) = 0;
-  virtual void write(std::span<const Packet> packets) = 0;
-};
-
-class DatagramSocket {
- public:
-  virtual ~DatagramSocket() = default;
-  virtual size_t recv(std::span<Datagram> datagrams) = 0;  // as PacketDevice::read
-  virtual void send(std::span<const Datagram> datagrams) = 0;
-};
+using net::Datagram, net::DatagramSocket, net::GroDatagram, net::GsoDatagram, net::GsoSocket, net::Packet,
+    net::PacketDevice, net::VnetDevice;
 
 struct Counters {
   std::atomic<uint64_t> tun_rx_packets{0}, tun_rx_bytes{0};
@@ -127,39 +102,6 @@ class UdpToTun {
 //       TCP runs] <--recvmmsg, UDP_GRO-- any peer
 //
 // Same verdicts, counters and wire format as the simple pumps above.
-
-// A TUN device opened with IFF_VNET_HDR.
-class VnetDevice {
- public:
-  virtual ~VnetDevice() = default;
-  // Fills frames with [virtio_net_hdr | IPv4 packet], as PacketDevice::read.
-  virtual size_t read(std::span<Packet> frames) = 0;
-  // Each frame's pieces are gathered into one packet (writev).
-  virtual void write(std::span<const TunFrame> frames) = 0;
-};
-
-// One UDP send of segments back to back; with UDP GSO the kernel cuts it into
-// one datagram per segment. All segments are segment_size long but the last.
-struct GsoDatagram {
-  Endpoint peer;
-  std::span<const Segment> segments;
-  uint16_t segment_size = 0;
-};
-
-// One received buffer: a datagram, or with UDP GRO several of segment_size
-// bytes back to back (segment_size 0: one datagram).
-struct GroDatagram {
-  Packet packet;
-  Endpoint peer;
-  uint16_t segment_size = 0;
-};
-
-class GsoSocket {
- public:
-  virtual ~GsoSocket() = default;
-  virtual size_t recv(std::span<GroDatagram> datagrams) = 0;  // as PacketDevice::read
-  virtual void send(std::span<const GsoDatagram> datagrams) = 0;
-};
 
 class FastTunToUdp {
  public:

@@ -147,12 +147,6 @@ size_t split_gro(net::MutableBytes buffer, uint16_t segment_size, std::span<net:
   return n;
 }
 
-size_t TunFrame::size() const {
-  size_t n = 0;
-  for (auto piece : pieces) n += piece.size();
-  return n;
-}
-
 // ---- Coalescer ----
 
 namespace {

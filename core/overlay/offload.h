@@ -25,11 +25,14 @@
 #include <vector>
 
 #include "core/net/bytes.h"
+#include "core/net/datapath.h"
 
 namespace ovl::overlay {
 
-// struct virtio_net_hdr (linux/virtio_net.h), little-endian on the TUN fd.
-inline constexpr size_t kVnetHeaderSize = 10;
+using net::kMaxGsoSegments, net::kVnetHeaderSize, net::Segment, net::TunFrame;
+
+// struct virtio_net_hdr (linux/virtio_net.h), little-endian on the TUN fd;
+// its size is kVnetHeaderSize (datapath.h).
 inline constexpr uint8_t kVnetNeedsCsum = 1;   // VIRTIO_NET_HDR_F_NEEDS_CSUM
 inline constexpr uint8_t kGsoNone = 0;         // VIRTIO_NET_HDR_GSO_NONE
 inline constexpr uint8_t kGsoTcpv4 = 1;        // VIRTIO_NET_HDR_GSO_TCPV4
@@ -37,8 +40,6 @@ inline constexpr uint8_t kGsoTcpv6 = 4;        // VIRTIO_NET_HDR_GSO_TCPV6
 inline constexpr uint8_t kGsoUdpL4 = 5;        // VIRTIO_NET_HDR_GSO_UDP_L4 (USO)
 inline constexpr uint8_t kGsoEcn = 0x80;       // VIRTIO_NET_HDR_GSO_ECN
 
-// At most this many datagrams in one UDP GSO send (the kernel's UDP_MAX_SEGMENTS).
-inline constexpr size_t kMaxGsoSegments = 64;
 // An IPv4 packet, and so a super-packet, is at most this long.
 inline constexpr size_t kMaxIpv4Packet = 65535;
 
@@ -65,13 +66,6 @@ enum class OffloadError : uint8_t { none, truncated, malformed, unsupported, no_
 // the pseudo-header sum; sums the rest from csum_start and stores it.
 OffloadError complete_checksum(net::MutableBytes packet, const VnetHeader& h);
 
-// One inner IPv4 packet of a split: its bytes are header then payload.
-struct Segment {
-  net::Bytes header;   // IPv4 + TCP/UDP header (empty when payload is whole)
-  net::Bytes payload;  // points into the packet that was split
-  size_t size() const { return header.size() + payload.size(); }
-};
-
 struct SplitPlan {
   OffloadError error = OffloadError::none;
   size_t segments = 0;
@@ -93,12 +87,6 @@ void gso_split(net::Bytes packet, const VnetHeader& h, const SplitPlan& plan, st
 // The datagrams of a UDP GRO buffer: segment_size bytes each, the last maybe
 // shorter; segment_size 0 means one datagram. Returns how many fitted in out.
 size_t split_gro(net::MutableBytes buffer, uint16_t segment_size, std::span<net::MutableBytes> out);
-
-// One write to the TUN device: pieces gathered into [virtio_net_hdr | packet].
-struct TunFrame {
-  std::span<const net::Bytes> pieces;
-  size_t size() const;
-};
 
 // Coalesces TCP segments, like the kernel's GRO: packets of one flow (IPv4
 // without options, same ports, ACK or ACK+PSH, in sequence, same ack number,

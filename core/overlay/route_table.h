@@ -12,15 +12,12 @@
 #include <optional>
 #include <vector>
 
+#include "core/net/datapath.h"
 #include "core/net/ipv4.h"
 
 namespace ovl::overlay {
 
-struct Endpoint {
-  net::Ipv4 ip;
-  uint16_t port = 0;
-  bool operator==(const Endpoint&) const = default;
-};
+using net::Endpoint;
 
 struct Route {
   net::Cidr subnet;

@@ -1,6 +1,6 @@
 // What a capture produces: every time a packet of interest passed an
 // interface, with the kernel's timestamp, the direction and the bytes. Plain
-// data; core/linux/capture.h fills it, the rest of core/trace reads it.
+// data; core/os/capture.h fills it, the rest of core/trace reads it.
 #pragma once
 
 #include <cstddef>

@@ -1,0 +1,266 @@
+#include "core/daemon/local_store.h"
+#include "core/util/files.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "core/os/dir_watch.h"
+#include "core/os/file_lock.h"
+
+namespace ovl::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+using TimePoint = std::chrono::system_clock::time_point;
+using std::chrono::milliseconds;
+
+int64_t to_ms(TimePoint t) { return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count(); }
+TimePoint from_ms(int64_t ms) { return TimePoint(std::chrono::duration_cast<TimePoint::duration>(milliseconds(ms))); }
+
+std::string format_lease_file(const overlay::Lease& lease) {
+  return overlay::attrs_to_json(lease.attrs) + "\nexpires_ms=" + std::to_string(to_ms(lease.expiration)) + "\n";
+}
+
+// nullopt for a file that is not a lease; the caller counts it as absent.
+std::optional<overlay::Lease> parse_lease_file(const net::Cidr& subnet, const std::string& text) {
+  auto cut = text.find("\nexpires_ms=");
+  if (cut == std::string::npos) return std::nullopt;
+  std::string_view ms_text = std::string_view(text).substr(cut + 12);
+  if (!ms_text.empty() && ms_text.back() == '\n') ms_text.remove_suffix(1);
+  int64_t ms = 0;
+  auto [end, ec] = std::from_chars(ms_text.data(), ms_text.data() + ms_text.size(), ms);
+  if (ec != std::errc() || end != ms_text.data() + ms_text.size()) return std::nullopt;
+  try {
+    return overlay::Lease{subnet, overlay::attrs_from_json(std::string_view(text).substr(0, cut)), from_ms(ms)};
+  } catch (const std::runtime_error&) {
+    return std::nullopt;
+  }
+}
+
+struct LogEntry {
+  uint64_t revision = 0;
+  overlay::LeaseEvent event;
+};
+
+std::string format_log_entry(const LogEntry& entry) {
+  Json line;
+  line["revision"] = entry.revision;
+  bool added = entry.event.type == overlay::LeaseEvent::Type::added;
+  line["type"] = added ? "added" : "removed";
+  line["subnet"] = entry.event.lease.subnet.key();
+  if (added) {
+    line["value"] = Json::parse(overlay::attrs_to_json(entry.event.lease.attrs));
+    line["expires_ms"] = to_ms(entry.event.lease.expiration);
+  }
+  return line.dump() + "\n";
+}
+
+std::optional<LogEntry> parse_log_entry(std::string_view text) {
+  Json line = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (line.is_discarded() || !line.is_object()) return std::nullopt;
+  try {
+    LogEntry entry;
+    entry.revision = line.at("revision").get<uint64_t>();
+    auto subnet = net::Cidr::parse_key(line.at("subnet").get<std::string>());
+    if (!subnet) return std::nullopt;
+    entry.event.lease.subnet = *subnet;
+    entry.event.type = line.at("type") == "added" ? overlay::LeaseEvent::Type::added : overlay::LeaseEvent::Type::removed;
+    if (entry.event.type == overlay::LeaseEvent::Type::added) {
+      entry.event.lease.attrs = overlay::attrs_from_json(line.at("value").dump());
+      entry.event.lease.expiration = from_ms(line.at("expires_ms").get<int64_t>());
+    }
+    return entry;
+  } catch (const std::exception&) {
+    return std::nullopt;  // a line torn by a crash mid-append
+  }
+}
+
+}  // namespace
+
+// The store as seen under the exclusive lock: the change log (read once) and
+// the lease files. Every read-modify-write of the directory is one Txn.
+class LocalStore::Txn {
+ public:
+  explicit Txn(const LocalStore& store)
+      : dir_(store.dir_), lock_(dir_ / "lock", /*wait=*/true), now_(store.clock_()) {
+    auto text = util::read_file(dir_ / "log").value_or("");
+    log_ends_cleanly_ = text.empty() || text.back() == '\n';
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      auto end = std::min(rest.find('\n'), rest.size());
+      if (auto entry = parse_log_entry(rest.substr(0, end))) log_.push_back(*entry);
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
+    revision_ = log_.empty() ? 0 : log_.back().revision;
+  }
+
+  uint64_t revision() const { return revision_; }
+  const std::vector<LogEntry>& log() const { return log_; }
+  TimePoint now() const { return now_; }
+  fs::path lease_path(const net::Cidr& subnet) const { return dir_ / "subnets" / subnet.key(); }
+
+  // The lease on subnet if it is live; an expired one is removed on sight.
+  std::optional<overlay::Lease> live_lease(const net::Cidr& subnet) {
+    auto text = util::read_file(lease_path(subnet));
+    if (!text) return std::nullopt;
+    auto lease = parse_lease_file(subnet, *text);
+    if (lease && lease->expiration > now_) return lease;
+    remove_lease(subnet);
+    return std::nullopt;
+  }
+
+  std::vector<overlay::Lease> live_leases() {
+    std::vector<overlay::Lease> out;
+    for (const auto& entry : fs::directory_iterator(dir_ / "subnets")) {
+      auto name = entry.path().filename().string();
+      auto subnet = net::Cidr::parse_key(name);
+      if (name.starts_with(".") || !subnet) continue;
+      if (auto lease = live_lease(*subnet)) out.push_back(*lease);
+    }
+    std::sort(out.begin(), out.end(), [](const overlay::Lease& a, const overlay::Lease& b) { return a.subnet < b.subnet; });
+    return out;
+  }
+
+  void write_lease(const overlay::Lease& lease) {
+    util::write_file_atomically(lease_path(lease.subnet), format_lease_file(lease));
+    append({overlay::LeaseEvent::Type::added, lease});
+  }
+
+  void remove_lease(const net::Cidr& subnet) {
+    std::error_code ec;
+    if (!fs::remove(lease_path(subnet), ec)) return;  // already gone: no event
+    append({overlay::LeaseEvent::Type::removed, overlay::Lease{subnet, {}, {}}});
+  }
+
+ private:
+  void append(const overlay::LeaseEvent& event) {
+    LogEntry entry{revision_ + 1, event};
+    std::ofstream out(dir_ / "log", std::ios::binary | std::ios::app);
+    // A line torn by a crash must not swallow the next one.
+    out << (log_ends_cleanly_ ? "" : "\n") << format_log_entry(entry);
+    out.flush();
+    if (!out) throw std::system_error(errno, std::generic_category(), "appending to " + (dir_ / "log").string());
+    log_ends_cleanly_ = true;
+    log_.push_back(entry);
+    revision_ = entry.revision;
+  }
+
+  fs::path dir_;
+  os::FileLock lock_;
+  TimePoint now_;  // read once the lock is held: the time this Txn happens at
+  std::vector<LogEntry> log_;
+  uint64_t revision_ = 0;
+  bool log_ends_cleanly_ = true;
+};
+
+namespace {
+
+// File and lock errors become StoreUnavailable naming the directory and the
+// operation, like a network error on etcd.
+template <typename F>
+auto guarded(const fs::path& dir, const std::string& what, F&& body) {
+  try {
+    return body();
+  } catch (const std::system_error& e) {  // fs::filesystem_error too
+    throw overlay::StoreUnavailable("local " + dir.string() + ": " + e.what() + " while " + what);
+  }
+}
+
+}  // namespace
+
+LocalStore::LocalStore(std::filesystem::path dir, Clock clock) : dir_(std::move(dir)), clock_(std::move(clock)) {
+  guarded(dir_, "creating the store directory", [&] { fs::create_directories(dir_ / "subnets"); });
+}
+
+std::optional<overlay::NetworkConfig> LocalStore::config() {
+  auto text = guarded(dir_, "reading config", [&] { return util::read_file(dir_ / "config"); });
+  if (!text) return std::nullopt;
+  return overlay::parse_network_config(*text);
+}
+
+void LocalStore::put_config(const overlay::NetworkConfig& config) {
+  guarded(dir_, "writing config", [&] {
+    Txn txn(*this);
+    util::write_file_atomically(dir_ / "config", to_json(config));
+  });
+}
+
+overlay::LeaseSnapshot LocalStore::leases() {
+  return guarded(dir_, "listing leases", [&] {
+    Txn txn(*this);
+    auto live = txn.live_leases();
+    return overlay::LeaseSnapshot{std::move(live), txn.revision()};
+  });
+}
+
+bool LocalStore::create_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) {
+  return guarded(dir_, "creating lease " + subnet.key(), [&] {
+    Txn txn(*this);
+    if (txn.live_lease(subnet)) return false;
+    txn.write_lease(overlay::Lease{subnet, attrs, txn.now() + ttl});
+    return true;
+  });
+}
+
+bool LocalStore::renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) {
+  return guarded(dir_, "renewing lease " + subnet.key(), [&] {
+    Txn txn(*this);
+    auto held = txn.live_lease(subnet);
+    if (!held || held->attrs.public_ip != attrs.public_ip) return false;
+    txn.write_lease(overlay::Lease{subnet, attrs, txn.now() + ttl});
+    return true;
+  });
+}
+
+void LocalStore::delete_lease(const net::Cidr& subnet) {
+  guarded(dir_, "deleting lease " + subnet.key(), [&] {
+    Txn txn(*this);
+    txn.remove_lease(subnet);
+  });
+}
+
+// One look under the lock: expired leases are reaped (which logs their
+// removal), then the log after revision is the answer. next_expiry is set to
+// when the next live lease is due to expire.
+overlay::WatchResult LocalStore::poll_once(uint64_t revision, TimePoint& next_expiry) {
+  Txn txn(*this);
+  auto live = txn.live_leases();
+  next_expiry = TimePoint::max();
+  for (const auto& lease : live) next_expiry = std::min(next_expiry, lease.expiration);
+  overlay::WatchResult result;
+  result.revision = txn.revision();
+  // The log restarted below what the caller saw: its history is gone.
+  if (revision > txn.revision()) result.resync = true;
+  for (const auto& entry : txn.log())
+    if (entry.revision > revision) result.events.push_back(entry.event);
+  return result;
+}
+
+overlay::WatchResult LocalStore::watch(uint64_t revision, std::chrono::milliseconds timeout) {
+  return guarded(dir_, "watching leases", [&] {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    // Watch before looking, so a change between the look and the wait still
+    // wakes the wait.
+    os::DirWatch changes(dir_);
+    while (true) {
+      TimePoint next_expiry;
+      overlay::WatchResult result = poll_once(revision, next_expiry);
+      if (result.resync || !result.events.empty()) return result;
+      auto left = std::chrono::ceil<milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return result;
+      if (next_expiry != TimePoint::max())
+        left = std::min(left, std::chrono::ceil<milliseconds>(next_expiry - clock_()) + milliseconds(1));
+      changes.wait(std::max(left, milliseconds(0)));
+    }
+  });
+}
+
+std::string LocalStore::describe() const { return "local " + dir_.string(); }
+
+}  // namespace ovl::daemon

@@ -1,0 +1,132 @@
+#include "programs/overlaylab/cli.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "core/lab/lab.h"
+#include "core/scenario/backend_override.h"
+#include "core/scenario/names.h"
+#include "core/util/files.h"
+
+namespace ovl::overlaylab {
+
+std::atomic<bool> g_interrupted{false};
+
+Args parse(const std::vector<std::string>& args, const std::string& usage,
+           const po::options_description& options, const std::vector<std::string>& positional) {
+  po::options_description help;
+  help.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(options).add(help);
+  po::options_description hidden;
+  po::positional_options_description pos;
+  for (auto name : positional) {
+    if (name.back() == '?') name.pop_back();
+    hidden.add_options()(name.c_str(), po::value<std::string>());
+    pos.add(name.c_str(), 1);
+  }
+  po::options_description everything;
+  everything.add(all).add(hidden);
+  Args out;
+  try {
+    po::store(po::command_line_parser(args).options(everything).positional(pos).run(), out.vm);
+    po::notify(out.vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (out.vm.count("help")) {
+    std::cout << "usage: " << usage << "\n";
+    if (!options.options().empty()) std::cout << "\n" << options;
+    std::cout << "\n" << help;
+    out.help = true;
+    return out;
+  }
+  for (const auto& name : positional)
+    if (name.back() != '?' && !out.vm.count(name))
+      throw UsageError("missing " + name + " (usage: " + usage + ")");
+  return out;
+}
+
+scenario::Loaded load_scenario(const std::string& path) {
+  auto text = util::read_file(path);
+  if (!text) throw UsageError("cannot read scenario " + path + ": " + std::strerror(errno));
+  auto loaded = scenario::load_text(*text, path);
+  std::cerr << loaded.diags.format();
+  if (!loaded.ok()) throw BadScenario();
+  return loaded;
+}
+
+scenario::Loaded load_on_backend(const scenario::Loaded& loaded, scenario::Backend backend,
+                                 std::vector<std::string>* notes) {
+  auto changed = scenario::reload_with_backend(loaded, backend, notes);
+  // The original's own diagnostics were printed when it was loaded.
+  std::set<std::string> seen;
+  std::istringstream before(loaded.diags.format()), after(changed.diags.format());
+  for (std::string line; std::getline(before, line);) seen.insert(line);
+  for (std::string line; std::getline(after, line);)
+    if (!seen.count(line)) std::cerr << line << "\n";
+  if (!changed.ok()) throw BadScenario();
+  return changed;
+}
+
+scenario::Loaded scenario_for_lab(const Args& a, const std::string& file) {
+  auto loaded = load_scenario(file);
+  if (!a.vm.count("backend")) return loaded;
+  auto name = a.vm["backend"].as<std::string>();
+  auto backend = scenario::parse_backend(name);
+  if (!backend) throw UsageError("--backend must be udp, vxlan or host-gw, not '" + name + "'");
+  std::vector<std::string> notes;
+  auto changed = load_on_backend(loaded, *backend, &notes);
+  for (const auto& note : notes) std::cout << file << ": " << note << "\n";
+  return changed;
+}
+
+void require_host(const lab::RunningLab& lab, const std::string& host, bool address_ok) {
+  if (lab.scenario.has_host(host) || (address_ok && net::Ipv4::parse(host))) return;
+  throw UsageError("lab '" + lab.name + "' has no host '" + host + "'" +
+                   scenario::did_you_mean(host, lab.scenario.host_names()));
+}
+
+namespace {
+std::string checked_lab_name(const std::string& name) {
+  if (auto problem = scenario::lab_name_problem(name); !problem.empty())
+    throw UsageError("lab name " + scenario::quoted(name) + " cannot name a lab: " + problem);
+  return name;
+}
+}  // namespace
+
+std::string lab_name_option(const Args& a, const std::string& fallback) {
+  return a.vm.count("name") ? checked_lab_name(a.vm["name"].as<std::string>()) : fallback;
+}
+
+std::string lab_argument(const Args& a) { return checked_lab_name(a.vm["lab"].as<std::string>()); }
+
+namespace {
+void on_interrupt(int) { g_interrupted = true; }
+}  // namespace
+
+void install_interrupt_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+void require_root(const std::string& verb) {
+  if (::geteuid() != 0)
+    throw std::runtime_error("overlaylab " + verb +
+                             " creates or enters network namespaces and needs root: run it with sudo");
+}
+
+std::string state_root() {
+  const char* env = std::getenv("OVERLAYLAB_STATE_DIR");
+  return env && *env ? env : lab::kDefaultStateRoot;
+}
+
+}  // namespace ovl::overlaylab

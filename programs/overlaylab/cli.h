@@ -1,0 +1,79 @@
+// Shared plumbing for overlaylab's verbs: option parsing with --help, loading
+// a scenario with compiler-style messages, and the exit codes.
+#pragma once
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/scenario/validate.h"
+
+namespace ovl::lab {
+struct RunningLab;
+}
+
+namespace ovl::overlaylab {
+
+namespace po = boost::program_options;
+
+// Exit codes: 0 success, 1 the lab or a probe failed, 2 bad input or usage.
+inline constexpr int kOk = 0, kFailed = 1, kBadInput = 2;
+
+// A mistake in how the verb was called: printed with a pointer to --help.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A scenario that does not validate: its diagnostics were printed already.
+struct BadScenario : std::runtime_error {
+  BadScenario() : std::runtime_error("invalid scenario") {}
+};
+
+struct Args {
+  po::variables_map vm;
+  bool help = false;
+};
+
+// Parses args against options; positional names bind in order (a name ending
+// in '?' is optional, and is stored without the '?'). On --help,
+// prints usage and options and sets help.
+Args parse(const std::vector<std::string>& args, const std::string& usage,
+           const po::options_description& options, const std::vector<std::string>& positional);
+
+// Reads and validates a scenario file, printing warnings and errors to
+// stderr. Throws BadScenario when it has errors.
+scenario::Loaded load_scenario(const std::string& path);
+
+// loaded rewritten for backend (--backend) and validated again; diagnostics
+// the rewrite adds (host-gw across a router) are printed as load_scenario
+// prints them. notes, when given, receive what the rewrite changed.
+scenario::Loaded load_on_backend(const scenario::Loaded& loaded, scenario::Backend backend,
+                                 std::vector<std::string>* notes = nullptr);
+
+// The scenario a lab-building verb (up, run) builds: the file as it is or,
+// with --backend, rewritten for that backend (the changes are printed).
+scenario::Loaded scenario_for_lab(const Args& a, const std::string& file);
+
+// --name: a lab name (scenario::lab_name_problem's rule); fallback when the
+// option is absent.
+std::string lab_name_option(const Args& a, const std::string& fallback);
+// The LAB positional argument, checked by the same rule: a UsageError before
+// anything is opened or deleted under that name.
+std::string lab_argument(const Args& a);
+
+// A UsageError (with a suggestion) unless host is one of the lab's hosts or,
+// where an address will do, an IPv4 address.
+void require_host(const lab::RunningLab& lab, const std::string& host, bool address_ok = false);
+
+// Set by SIGINT/SIGTERM/SIGHUP while a verb that builds things runs.
+extern std::atomic<bool> g_interrupted;
+void install_interrupt_handlers();
+
+void require_root(const std::string& verb);
+
+// Where lab state lives: $OVERLAYLAB_STATE_DIR, else /run/overlaylab.
+std::string state_root();
+
+}  // namespace ovl::overlaylab

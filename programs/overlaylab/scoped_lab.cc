@@ -1,0 +1,32 @@
+#include "programs/overlaylab/scoped_lab.h"
+
+#include <iostream>
+
+#include "programs/overlaylab/cli.h"
+
+namespace ovl::overlaylab {
+
+ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name)
+    : lab_{name, lab::lab_dir(state_root(), name), loaded.scenario} {
+  lab::UpRequest request{&loaded.scenario, loaded.text, name};
+  request.cancel = &g_interrupted;
+  request.root = state_root();
+  lab::up(request, net_);
+  up_ = true;
+}
+
+ScopedLab::~ScopedLab() {
+  try {
+    down();
+  } catch (const std::exception& e) {
+    std::cerr << "overlaylab: lab '" << lab_.name << "' did not come down: " << e.what() << "\n";
+  }
+}
+
+void ScopedLab::down() {
+  if (!up_) return;
+  up_ = false;
+  lab::down(lab_.name, net_, state_root());
+}
+
+}  // namespace ovl::overlaylab

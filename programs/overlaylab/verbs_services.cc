@@ -1,0 +1,177 @@
+// Verbs about a running lab's processes: status, stop, start, restart, and
+// the hidden __supervise that `up` starts.
+#include <signal.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/lab/bringup.h"
+#include "core/lab/journal.h"
+#include "core/lab/services.h"
+#include "core/lab/store_setup.h"
+#include "core/lab/supervisor.h"
+#include "programs/overlaylab/cli.h"
+#include "programs/overlaylab/verbs.h"
+
+namespace ovl::overlaylab {
+namespace {
+
+std::optional<os::ProcessId> supervisor_of(const lab::RunningLab& lab) {
+  std::optional<os::ProcessId> found;
+  for (const auto& p : lab::journal_processes(lab::Journal::read(lab.dir.journal())))
+    if (p.role == lab::kSupervisorRole && os::alive(p.id)) found = p.id;
+  return found;
+}
+
+void print_node(const lab::RunningLab& lab, const scenario::Node& node, const lab::Service& svc) {
+  auto s = lab::read_status(lab.dir, node.name);
+  std::cout << node.name << ": overlayd " << lab::read_state(svc) << "\n";
+  if (s.is_discarded()) return;
+  std::cout << "  lease " << s["lease"]["subnet"].get<std::string>() << " (expires "
+            << s["lease"]["expires"].get<std::string>() << "), " << s["backend"].get<std::string>()
+            << " backend" << (s.contains("dataplane") ? " (" + s["dataplane"].get<std::string>() + " data plane)" : "")
+            << ", MTU " << s["mtu"] << ", store " << (s["store"]["ok"].get<bool>() ? "ok" : "UNAVAILABLE")
+            << "\n";
+  for (const auto& p : s["peers"]) {
+    std::cout << "  peer " << p["subnet"].get<std::string>() << " -> " << p["public_ip"].get<std::string>();
+    if (p.contains("port")) std::cout << ":" << p["port"];  // host-gw peers have none
+    if (p.contains("problem")) std::cout << ", NOT ROUTED: " << p["problem"].get<std::string>();
+    std::cout << "\n";
+  }
+  if (!s.contains("counters")) return;
+  const auto& c = s["counters"];
+  std::cout << "  flannel0 -> udp: " << c["tun_rx_packets"] << " read, " << c["udp_tx_packets"] << " sent; "
+            << "udp -> flannel0: " << c["udp_rx_packets"] << " received, " << c["tun_tx_packets"] << " written\n"
+            << "  dropped: no route " << c["drops"]["no_route"] << ", ttl " << c["drops"]["ttl"] << ", malformed "
+            << c["drops"]["malformed"] << ", truncated " << c["drops"]["truncated"]
+            << "; ICMP unreachable sent " << c["icmp_unreachable_sent"] << "\n";
+  if (s.value("dataplane", "") != "fast" || !c.contains("fast")) return;
+  const auto& f = c["fast"];
+  std::cout << "  fast path: " << f["tun_rx_super_packets"] << " super-packets split into " << f["gso_segments"]
+            << " datagrams, " << f["udp_tx_gso_sends"] << " GSO sends; " << f["udp_rx_gro_buffers"]
+            << " GRO batches received, " << f["coalesced_segments"] << " segments coalesced into "
+            << f["tun_tx_super_packets"] << " super-packets\n";
+}
+
+const lab::Service& find_service(const std::vector<lab::Service>& services, const std::string& name,
+                                 const lab::RunningLab& lab) {
+  for (const auto& s : services)
+    if (s.name == name) return s;
+  throw UsageError("lab '" + lab.name + "' has no service " + name);
+}
+
+// A started overlayd is ready once it has written its status: it does so
+// after taking its lease, making its device and learning its peers.
+bool ready(const lab::RunningLab& lab, const lab::Service& svc) {
+  auto pid = lab::running_pid(svc);
+  if (!pid) return false;
+  if (svc.name == "etcd") return true;
+  auto s = lab::read_status(lab.dir, svc.node);
+  return !s.is_discarded() && s.value("pid", 0) == pid->pid;
+}
+
+// Asks the supervisor to bring svc to the desired state and waits for it.
+void change(const lab::RunningLab& lab, const lab::Service& svc, bool running) {
+  auto supervisor = supervisor_of(lab);
+  if (!supervisor) throw std::runtime_error("lab '" + lab.name + "' has no running supervisor");
+  lab::set_desired(svc, running);
+  ::kill(supervisor->pid, SIGHUP);
+  lab::Waiting waiting{lab.dir, *supervisor, &g_interrupted, std::chrono::seconds(15)};
+  // The supervisor removes the pid file once it has reaped the process and said so.
+  lab::wait_until(waiting, svc.name + (running ? " to become ready" : " to stop"), svc.spawn.log,
+                  [&] { return running ? ready(lab, svc) : !std::filesystem::exists(svc.pid_file()); });
+  std::cout << svc.name << ": " << lab::read_state(svc) << "\n";
+}
+
+int service_verb(const VerbArgs& args, const char* verb, bool stop, bool start) {
+  po::options_description opts("options");
+  opts.add_options()("etcd", "the lab's etcd instead of a node's overlayd");
+  if (start)
+    opts.add_options()("dataplane", po::value<std::string>(),
+                       "the node's udp data plane from this start on: simple (one packet per system call, "
+                       "as Flannel's proxy) or fast (overlayd's default)");
+  auto usage = std::string("overlaylab ") + verb + " LAB NODE" + (start ? " [--dataplane simple|fast]" : "") +
+               " | overlaylab " + verb + " LAB --etcd";
+  auto a = parse(args, usage, opts, {"lab", "node?"});
+  if (a.help) return kOk;
+  if (bool(a.vm.count("etcd")) == bool(a.vm.count("node"))) throw UsageError("name a node or give --etcd (" + usage + ")");
+  auto dataplane = a.vm.count("dataplane") ? a.vm["dataplane"].as<std::string>() : "";
+  if (!dataplane.empty() && dataplane != "simple" && dataplane != "fast")
+    throw UsageError("--dataplane must be simple or fast, not '" + dataplane + "'");
+  if (!dataplane.empty() && a.vm.count("etcd")) throw UsageError("--dataplane is for a node's overlayd, not --etcd");
+  require_root(verb);
+  auto lab = lab::open_lab(lab_argument(a), state_root());
+  auto services = lab::lab_services(lab);
+  auto name = a.vm.count("etcd") ? std::string("etcd") : lab::overlayd_service(a.vm["node"].as<std::string>());
+  const auto& svc = find_service(services, name, lab);
+  if (!dataplane.empty()) lab::set_dataplane(svc, dataplane);
+  if (stop) change(lab, svc, false);
+  if (start) change(lab, svc, true);
+  return kOk;
+}
+
+}  // namespace
+
+void restart_overlayd(const lab::RunningLab& lab, const std::string& node, const std::string& dataplane) {
+  auto services = lab::lab_services(lab);
+  const auto& svc = find_service(services, lab::overlayd_service(node), lab);
+  if (!dataplane.empty()) lab::set_dataplane(svc, dataplane);
+  change(lab, svc, false);
+  change(lab, svc, true);
+}
+
+namespace {
+
+std::atomic<bool> g_reload{false};
+void on_hup(int) { g_reload = true; }
+
+}  // namespace
+
+int verb_status(const VerbArgs& args) {
+  po::options_description opts("options");
+  auto a = parse(args, "overlaylab status LAB", opts, {"lab"});
+  if (a.help) return kOk;
+  auto lab = lab::open_lab(lab_argument(a), state_root());
+  auto services = lab::lab_services(lab);
+  const auto& o = lab.scenario.overlay;
+  std::cout << "lab " << lab.name << ": " << to_string(o.backend) << " backend over " << o.network.str()
+            << ", supervisor " << (supervisor_of(lab) ? "running" : "NOT RUNNING") << "\n";
+  if (o.store == scenario::Store::etcd)
+    std::cout << "etcd on " << o.etcd_node << " (" << lab::etcd_endpoint(lab.scenario)
+              << "): " << lab::read_state(find_service(services, "etcd", lab)) << "\n";
+  else
+    std::cout << "store: local, " << lab::local_store_path(lab.dir).string() << "\n";
+  for (const auto& node : lab.scenario.nodes)
+    print_node(lab, node, find_service(services, lab::overlayd_service(node.name), lab));
+  return kOk;
+}
+
+int verb_stop(const VerbArgs& args) { return service_verb(args, "stop", true, false); }
+int verb_start(const VerbArgs& args) { return service_verb(args, "start", false, true); }
+int verb_restart(const VerbArgs& args) { return service_verb(args, "restart", true, true); }
+
+int verb_supervise(const VerbArgs& args) {
+  po::options_description opts("options");
+  opts.add_options()("state-dir", po::value<std::string>(), "lab state root");
+  auto a = parse(args, "overlaylab __supervise LAB --state-dir DIR", opts, {"lab"});
+  if (a.help) return kOk;
+  auto root = a.vm.count("state-dir") ? a.vm["state-dir"].as<std::string>() : state_root();
+  auto lab = lab::open_lab(lab_argument(a), root);
+  install_interrupt_handlers();
+  struct sigaction sa {};
+  sa.sa_handler = on_hup;
+  sigaction(SIGHUP, &sa, nullptr);
+  lab::Journal journal(lab.dir.journal());
+  auto store_ready = [&] {
+    auto store = lab::open_lab_store(lab.scenario, lab.name, lab.dir);
+    lab::prepare_store(*store.store, lab.scenario, std::chrono::seconds(30));
+    std::cerr << "supervisor: network config written to " << store->describe() << std::endl;
+  };
+  lab::Supervisor supervisor(lab::lab_services(lab), journal, lab.dir.journal(), store_ready, std::cerr);
+  supervisor.run(g_interrupted, g_reload);
+  return kOk;
+}
+
+}  // namespace ovl::overlaylab

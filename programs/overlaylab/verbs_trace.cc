@@ -1,0 +1,32 @@
+// overlaylab trace: one probe through a running lab, captured at every hop.
+#include <iostream>
+
+#include "programs/overlaylab/cli.h"
+#include "programs/overlaylab/tracing.h"
+#include "programs/overlaylab/verbs.h"
+
+namespace ovl::overlaylab {
+
+int verb_trace(const VerbArgs& args) {
+  po::options_description opts("options");
+  opts.add_options()("out", po::value<std::string>(), "directory for trace files (default ./overlaylab-out/LAB)")(
+      "name", po::value<std::string>()->default_value("trace"), "probe name, used in file names")(
+      "timeout,W", po::value<double>()->default_value(1.0, "1"), "seconds to wait for the answer")(
+      "fabric", "also capture on the underlay bridges' ports");
+  auto a = parse(args, "overlaylab trace LAB FROM TO [--out DIR]", opts, {"lab", "from", "to"});
+  if (a.help) return kOk;
+  require_root("trace");
+  auto lab = lab::open_lab(lab_argument(a), state_root());
+  auto from = a.vm["from"].as<std::string>(), to = a.vm["to"].as<std::string>();
+  require_host(lab, from);
+  require_host(lab, to, true);
+  auto out = a.vm.count("out") ? std::filesystem::path(a.vm["out"].as<std::string>()) : default_out_dir(lab.name);
+  lab::TraceOptions options;
+  options.timeout = std::chrono::milliseconds(int(a.vm["timeout"].as<double>() * 1000));
+  options.fabric = a.vm.count("fabric");
+  os::LinuxNetworkOps net;
+  bool ok = trace_and_check(lab, net, a.vm["name"].as<std::string>(), from, to, options, out);
+  return ok ? kOk : kFailed;
+}
+
+}  // namespace ovl::overlaylab
