@@ -87,9 +87,7 @@ void UdpBackend::start_fast(const overlay::Lease& own) {
   gso_socket_ = std::make_unique<os::GsoUdpSocket>(external_.public_ip, config_.port, kFastUdpBatch, kMaxSendSegments);
   const auto& t = vnet_tun_->features();
   const auto& u = gso_socket_->features();
-  offloads_ = {{"vnet_hdr", t.vnet_hdr}, {"tun_csum", t.csum}, {"tso", t.tso}, {"uso", t.uso},
-               {"udp_gso", u.gso}, {"udp_gro", u.gro}, {"rcvbuf", u.rcvbuf}, {"sndbuf", u.sndbuf},
-               {"forced_buffers", u.forced_buffers}};
+  offloads_ = {t.vnet_hdr, t.csum, t.tso, t.uso, u.gso, u.gro, u.forced_buffers, u.rcvbuf, u.sndbuf};
   say("udp data plane fast: " + t.describe() + "; " + u.describe() + "; batches of " +
       std::to_string(kFastTunBatch) + " TUN frames and " + std::to_string(kFastUdpBatch) + " UDP buffers");
   outbound_ = std::thread([this, tun_ip = own.subnet.network()] { run_fast(tun_ip); });
@@ -130,32 +128,15 @@ void UdpBackend::stop() {
   vnet_tun_.reset();
 }
 
-nlohmann::json UdpBackend::status() const {
-  nlohmann::json peers = nlohmann::json::array();
-  for (const auto& r : routes_.load()->routes())
-    peers.push_back({{"subnet", r.subnet.str()}, {"public_ip", r.next_hop.ip.str()}, {"port", r.next_hop.port}});
-  nlohmann::json s = {{"device", kUdpDevice}, {"port", config_.port}, {"peers", peers},
-                      {"dataplane", to_string(options_.dataplane)}, {"counters", counters_json(counters_)}};
+void UdpBackend::describe(overlay::DaemonStatus& s) const {
+  s.device = kUdpDevice;
+  s.port = config_.port;
+  for (const auto& r : routes_.load()->routes()) s.peers.push_back({r.subnet, r.next_hop.ip, r.next_hop.port});
+  s.udp = overlay::UdpStatus{to_string(options_.dataplane), overlay::snapshot(counters_), std::nullopt};
   if (options_.dataplane == Dataplane::fast) {
-    s["offloads"] = offloads_;
-    if (gso_socket_) s["offloads"]["udp_gso"] = gso_socket_->gso_on();  // EIO turns it off
+    s.udp->offloads = offloads_;
+    if (gso_socket_) s.udp->offloads->udp_gso = gso_socket_->gso_on();  // EIO turns it off
   }
-  return s;
-}
-
-nlohmann::json counters_json(const overlay::Counters& c) {
-  auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  return {{"tun_rx_packets", v(c.tun_rx_packets)}, {"tun_rx_bytes", v(c.tun_rx_bytes)},
-          {"udp_tx_packets", v(c.udp_tx_packets)}, {"udp_tx_bytes", v(c.udp_tx_bytes)},
-          {"udp_rx_packets", v(c.udp_rx_packets)}, {"udp_rx_bytes", v(c.udp_rx_bytes)},
-          {"tun_tx_packets", v(c.tun_tx_packets)}, {"tun_tx_bytes", v(c.tun_tx_bytes)},
-          {"icmp_unreachable_sent", v(c.icmp_unreachable_sent)},
-          {"fast", {{"tun_rx_super_packets", v(c.tun_rx_super_packets)}, {"gso_segments", v(c.gso_segments)},
-                    {"udp_tx_gso_sends", v(c.udp_tx_gso_sends)}, {"udp_rx_gro_buffers", v(c.udp_rx_gro_buffers)},
-                    {"tun_tx_super_packets", v(c.tun_tx_super_packets)},
-                    {"coalesced_segments", v(c.coalesced_segments)}}},
-          {"drops", {{"no_route", v(c.drop_no_route)}, {"ttl", v(c.drop_ttl)},
-                     {"malformed", v(c.drop_malformed)}, {"truncated", v(c.drop_truncated)}}}};
 }
 
 }  // namespace ovl::daemon

@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "core/net/packet.h"
 #include "core/overlay/backend.h"
 #include "core/overlay/forwarder.h"
 
@@ -44,7 +45,6 @@ struct UdpOptions {
 };
 
 inline constexpr const char* kUdpDevice = "flannel0";
-inline constexpr int kUdpOverhead = 28;  // IPv4 + UDP headers
 
 class UdpBackend : public overlay::Backend {
  public:
@@ -52,13 +52,13 @@ class UdpBackend : public overlay::Backend {
   ~UdpBackend() override;
 
   std::string type() const override { return "udp"; }
-  int mtu() const override { return external_.mtu - kUdpOverhead; }
+  int mtu() const override { return external_.mtu - net::kUdpOverhead; }
   overlay::LeaseAttrs prepare() override;
   void start(const overlay::Lease& own) override;
   void add_peer(const overlay::Lease& peer) override;
   void remove_peer(const net::Cidr& subnet) override;
   void stop() override;
-  nlohmann::json status() const override;
+  void describe(overlay::DaemonStatus& status) const override;
 
  private:
   void configure_device(const overlay::Lease& own);
@@ -76,11 +76,9 @@ class UdpBackend : public overlay::Backend {
   std::unique_ptr<os::UdpSocket> socket_;
   std::unique_ptr<os::VnetTun> vnet_tun_;
   std::unique_ptr<os::GsoUdpSocket> gso_socket_;
-  nlohmann::json offloads_;
+  overlay::Offloads offloads_;
   std::atomic<bool> stopping_{false};
   std::thread outbound_, inbound_;
 };
-
-nlohmann::json counters_json(const overlay::Counters& counters);
 
 }  // namespace ovl::daemon

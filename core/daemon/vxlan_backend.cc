@@ -36,14 +36,8 @@ std::string incompatibility(const os::VxlanSpec& have, const os::VxlanSpec& want
 std::string vxlan_device_name(uint32_t vni) { return "flannel." + std::to_string(vni); }
 
 VxlanBackend::VxlanBackend(const overlay::NetworkConfig& config, const overlay::ExternalIface& external)
-    : config_(config), external_(external), device_(vxlan_device_name(config.vni)) {}
-
-VxlanBackend::~VxlanBackend() = default;
-
-os::Rtnl& VxlanBackend::rtnl() {
-  if (!rtnl_) rtnl_ = std::make_unique<os::Rtnl>();
-  return *rtnl_;
-}
+    : config_(config), external_(external), device_(vxlan_device_name(config.vni)),
+      peers_(net_, device_, config.port) {}
 
 overlay::LeaseAttrs VxlanBackend::prepare() {
   ensure_device();
@@ -96,71 +90,11 @@ void VxlanBackend::ensure_address(net::Cidr address) {
   if (!present) rtnl().add_address(device_, address);
 }
 
-void VxlanBackend::skip(const overlay::Lease& peer, const std::string& why) {
-  if (auto it = peers_.find(peer.subnet); it != peers_.end()) {
-    unprogram(it->second);
-    peers_.erase(it);
-  }
-  skipped_[peer.subnet] = {peer, why};
-  throw overlay::PeerSkipped(why);
-}
-
-void VxlanBackend::add_peer(const overlay::Lease& peer) {
-  if (peer.attrs.backend_type != "vxlan" || !peer.attrs.vxlan)
-    skip(peer, "vxlan cannot reach " + peer.subnet.str() + ": the lease of node " + peer.attrs.public_ip.str() +
-                   " has backend type " + peer.attrs.backend_type +
-                   " and no VXLAN BackendData (VtepMAC); every node must run the vxlan backend");
-  skipped_.erase(peer.subnet);
-  // A changed lease (a peer that recreated its device has a new VtepMAC):
-  // the old FDB entry is keyed by the old MAC and would linger.
-  if (auto it = peers_.find(peer.subnet); it != peers_.end() && !(it->second.attrs == peer.attrs))
-    unprogram(it->second);
-  program(peer);
-  peers_[peer.subnet] = peer;
-}
-
-void VxlanBackend::program(const overlay::Lease& peer) {
-  auto mac = peer.attrs.vxlan->vtep_mac;
-  auto peer_ip = peer.attrs.public_ip;
-  auto gateway = peer.subnet.network();
-  rtnl().add_neighbour(device_, gateway, mac);
-  // Entries toward this node under another MAC are from its earlier life
-  // (it recreated its device while this daemon was down).
-  for (const auto& e : rtnl().fdb(device_))
-    if (e.dst == peer_ip && e.mac && *e.mac != mac)
-      os::unless_missing([&] { rtnl().delete_fdb(device_, *e.mac, peer_ip); });
-  rtnl().add_fdb(device_, mac, peer_ip);
-  // Last, as Flannel: until the neighbour exists the kernel would ARP for it.
-  rtnl().replace_route(os::RouteSpec{peer.subnet, gateway, device_, true});
-}
-
-// Removal is best effort, as Flannel's: an entry that is already gone is fine.
-void VxlanBackend::unprogram(const overlay::Lease& peer) {
-  auto mac = peer.attrs.vxlan->vtep_mac;
-  auto gateway = peer.subnet.network();
-  os::unless_missing([&] { rtnl().delete_route(os::RouteSpec{peer.subnet, gateway, device_, true}); });
-  os::unless_missing([&] { rtnl().delete_fdb(device_, mac, peer.attrs.public_ip); });
-  os::unless_missing([&] { rtnl().delete_neighbour(device_, gateway); });
-}
-
-void VxlanBackend::remove_peer(const net::Cidr& subnet) {
-  skipped_.erase(subnet);
-  auto it = peers_.find(subnet);
-  if (it == peers_.end()) return;
-  unprogram(it->second);
-  peers_.erase(it);
-}
-
-nlohmann::json VxlanBackend::status() const {
-  nlohmann::json peers = nlohmann::json::array();
-  for (const auto& [subnet, p] : peers_)
-    peers.push_back({{"subnet", subnet.str()}, {"public_ip", p.attrs.public_ip.str()}, {"port", config_.port},
-                     {"vtep_mac", p.attrs.vxlan->vtep_mac.str()}});
-  for (const auto& [subnet, skipped] : skipped_)
-    peers.push_back({{"subnet", subnet.str()}, {"public_ip", skipped.first.attrs.public_ip.str()},
-                     {"port", config_.port}, {"problem", skipped.second}});
-  return {{"device", device_}, {"vni", config_.vni}, {"vtep_mac", vtep_mac_.str()}, {"port", config_.port},
-          {"device_history", device_history_}, {"peers", peers}};
+void VxlanBackend::describe(overlay::DaemonStatus& s) const {
+  s.device = device_;
+  s.port = config_.port;
+  s.vxlan = overlay::VxlanStatus{config_.vni, vtep_mac_, device_history_};
+  peers_.describe(s);
 }
 
 }  // namespace ovl::daemon

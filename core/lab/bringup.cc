@@ -62,8 +62,7 @@ void wait_for_peers(const Waiting& w, const scenario::Scenario& s) {
     wait_until(w, node.name + "'s overlayd to learn every peer", w.dir.node(node.name) / "var/log/overlayd.log",
                [&] {
                  auto status = read_status(w.dir, node.name);
-                 return !status.is_discarded() && status.contains("peers") &&
-                        status["peers"].size() + 1 == s.nodes.size();
+                 return status && status->peers.size() + 1 == s.nodes.size();
                });
   }
 }

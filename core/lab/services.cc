@@ -81,8 +81,8 @@ std::vector<Service> lab_services(const RunningLab& lab) {
   return out;
 }
 
-nlohmann::json read_status(const LabDir& dir, const std::string& node) {
-  return nlohmann::json::parse(util::read_file(status_path(dir, node)).value_or(""), nullptr, false);
+std::optional<overlay::DaemonStatus> read_status(const LabDir& dir, const std::string& node) {
+  return overlay::parse_daemon_status(util::read_file(status_path(dir, node)).value_or(""));
 }
 
 bool desired_running(const Service& s) { return read_line(s.desired_file()) != "stopped"; }

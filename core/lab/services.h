@@ -16,10 +16,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/lab/lab.h"
 #include "core/os/process.h"
+#include "core/overlay/status.h"
 #include "core/scenario/model.h"
 
 namespace ovl::lab {
@@ -45,8 +44,8 @@ std::filesystem::path subnet_env_path(const LabDir& dir, const std::string& node
 std::filesystem::path status_path(const LabDir& dir, const std::string& node);
 std::filesystem::path local_store_path(const LabDir& dir);
 
-// A node's overlayd status.json; discarded (is_discarded()) while there is none.
-nlohmann::json read_status(const LabDir& dir, const std::string& node);
+// A node's overlayd status; nullopt while there is none.
+std::optional<overlay::DaemonStatus> read_status(const LabDir& dir, const std::string& node);
 
 // The services of a lab, etcd first. overlayd is found beside overlaylab.
 std::vector<Service> lab_services(const RunningLab& lab);

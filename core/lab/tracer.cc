@@ -1,7 +1,6 @@
 #include "core/lab/tracer.h"
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/lab/services.h"
@@ -58,15 +57,9 @@ trace::HostState host_state(os::Rtnl& rtnl) {
 
 std::optional<trace::DaemonState> daemon_state(const LabDir& dir, const std::string& node) {
   auto s = read_status(dir, node);
-  if (s.is_discarded() || !s.contains("lease")) return std::nullopt;
-  trace::DaemonState d;
-  d.backend = s.value("backend", "");
-  d.lease = net::Cidr::parse(s["lease"].value("subnet", "")).value_or(net::Cidr());
-  for (const auto& p : s.value("peers", nlohmann::json::array())) {
-    auto subnet = net::Cidr::parse(p.value("subnet", ""));
-    auto ip = net::Ipv4::parse(p.value("public_ip", ""));
-    if (subnet && ip) d.peers.push_back({*subnet, *ip, uint16_t(p.value("port", 0))});
-  }
+  if (!s) return std::nullopt;
+  trace::DaemonState d{s->backend, s->lease, {}};
+  for (const auto& p : s->peers) d.peers.push_back({p.subnet, p.public_ip, p.port.value_or(0)});
   return d;
 }
 

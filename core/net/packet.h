@@ -21,6 +21,12 @@ struct Parsed {
   explicit operator bool() const { return error == ParseError::none; }
 };
 
+// What an overlay wraps around each inner IPv4 packet, and so takes off the
+// underlay MTU: udp an outer IPv4 and UDP header (20 + 8); vxlan those, the
+// VXLAN header and the inner Ethernet header (20 + 8 + 8 + 14).
+inline constexpr int kUdpOverhead = 28;
+inline constexpr int kVxlanOverhead = 50;
+
 inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 inline constexpr uint16_t kEtherTypeArp = 0x0806;
 inline constexpr uint8_t kProtoIcmp = 1;

@@ -1,5 +1,7 @@
 #include "core/os/linux_network_ops.h"
 
+#include <fcntl.h>
+
 #include "core/os/netns.h"
 #include "core/os/sysctl.h"
 
@@ -20,7 +22,8 @@ LinuxNetworkOps::Handle& LinuxNetworkOps::handle(const std::string& ns) {
   auto it = handles_.find(ns);
   if (it != handles_.end()) return it->second;
   Handle h;
-  h.fd = open_named_netns(ns);
+  h.fd = ns.empty() ? Fd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) : open_named_netns(ns);
+  if (!h.fd) throw_errno("opening this thread's network namespace");
   h.rtnl = std::make_unique<Rtnl>(h.fd.get());
   return handles_.emplace(ns, std::move(h)).first->second;
 }
@@ -45,7 +48,18 @@ void LinuxNetworkOps::apply(const scenario::Op& op) {
         } else if constexpr (std::is_same_v<T, LinkUp>) {
           rtnl(o.ns).set_up(o.link);
         } else if constexpr (std::is_same_v<T, AddRoute>) {
-          rtnl(o.ns).add_route(RouteSpec{o.dst, o.via, o.dev, false});
+          RouteSpec route{o.dst, o.via, o.dev, o.onlink};
+          o.replace ? rtnl(o.ns).replace_route(route) : rtnl(o.ns).add_route(route);
+        } else if constexpr (std::is_same_v<T, DeleteRoute>) {
+          unless_missing([&] { rtnl(o.ns).delete_route(RouteSpec{o.dst, o.via, o.dev, o.onlink}); });
+        } else if constexpr (std::is_same_v<T, AddNeighbour>) {
+          rtnl(o.ns).add_neighbour(o.dev, o.ip, o.mac);
+        } else if constexpr (std::is_same_v<T, DeleteNeighbour>) {
+          unless_missing([&] { rtnl(o.ns).delete_neighbour(o.dev, o.ip); });
+        } else if constexpr (std::is_same_v<T, AddFdb>) {
+          rtnl(o.ns).add_fdb(o.dev, o.mac, o.dst);
+        } else if constexpr (std::is_same_v<T, DeleteFdb>) {
+          unless_missing([&] { rtnl(o.ns).delete_fdb(o.dev, o.mac, o.dst); });
         } else if constexpr (std::is_same_v<T, SetSysctl>) {
           write_sysctl(netns_fd(o.ns), o.key, o.value);
         } else {
@@ -54,6 +68,13 @@ void LinuxNetworkOps::apply(const scenario::Op& op) {
         }
       },
       op);
+}
+
+std::vector<scenario::RemoteFdb> LinuxNetworkOps::fdb(const std::string& ns, const std::string& dev) {
+  std::vector<scenario::RemoteFdb> out;
+  for (const auto& e : rtnl(ns).fdb(dev))
+    if (e.mac && e.dst) out.push_back({*e.mac, *e.dst});
+  return out;
 }
 
 }  // namespace ovl::os

@@ -15,9 +15,11 @@ class LinuxNetworkOps : public scenario::NetworkOps {
   bool netns_exists(const std::string& ns) override;
   void create_netns(const std::string& ns, const std::function<void(scenario::NetnsId)>& claim) override;
   void apply(const scenario::Op& op) override;
+  std::vector<scenario::RemoteFdb> fdb(const std::string& ns, const std::string& dev) override;
   bool delete_netns(const std::string& ns, scenario::NetnsId id) override;
 
-  // The namespace's fd and netlink socket, opened once and kept.
+  // The namespace's fd and netlink socket, opened once and kept; ns "" is
+  // the calling thread's own namespace.
   int netns_fd(const std::string& ns);
   Rtnl& rtnl(const std::string& ns);
 

@@ -3,12 +3,12 @@
 // vxlan (kernel VXLAN device flannel.<vni>) and host-gw (plain routes).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
 #include "core/overlay/lease.h"
 #include "core/overlay/network_config.h"
+#include "core/overlay/status.h"
 
 namespace ovl::overlay {
 
@@ -41,8 +41,9 @@ class Backend {
   virtual void add_peer(const Lease& peer) = 0;
   virtual void remove_peer(const net::Cidr& subnet) = 0;
   virtual void stop() = 0;
-  // Peers and counters, for `overlaylab status`.
-  virtual nlohmann::json status() const = 0;
+  // Fills the backend's part of the status file: device, port, peers (the
+  // skipped ones with their problem) and its own counters.
+  virtual void describe(DaemonStatus& status) const = 0;
 };
 
 }  // namespace ovl::overlay

@@ -191,16 +191,18 @@ void Daemon::renew_if_due() {
 
 void Daemon::write_status() {
   if (options_.status_file.empty()) return;
-  nlohmann::json s = backend_->status();
-  s["pid"] = ::getpid();
-  s["backend"] = backend_->type();
-  s["iface"] = external_->name;
-  s["public_ip"] = external_->public_ip.str();
-  s["lease"] = {{"subnet", own_.subnet.str()}, {"expires", utc_timestamp(own_.expiration)}};
-  s["mtu"] = backend_->mtu();
-  s["store"] = {{"name", store_.describe()}, {"ok", store_ok_}, {"error", store_ok_ ? "" : store_error_}};
-  s["updated"] = utc_timestamp(std::chrono::system_clock::now());
-  util::write_file_atomically(options_.status_file, s.dump(2) + "\n");
+  DaemonStatus s;
+  backend_->describe(s);
+  s.pid = ::getpid();
+  s.backend = backend_->type();
+  s.iface = external_->name;
+  s.public_ip = external_->public_ip;
+  s.lease = own_.subnet;
+  s.lease_expires = utc_timestamp(own_.expiration);
+  s.mtu = backend_->mtu();
+  s.store = {store_.describe(), store_ok_, store_ok_ ? "" : store_error_};
+  s.updated = utc_timestamp(std::chrono::system_clock::now());
+  util::write_file_atomically(options_.status_file, to_json(s));
 }
 
 }  // namespace ovl::overlay

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/scenario/plan.h"
 
@@ -13,6 +14,12 @@ namespace ovl::scenario {
 
 // Which namespace a name was given to (its nsfs inode on Linux).
 using NetnsId = uint64_t;
+
+struct RemoteFdb {
+  net::Mac mac;
+  net::Ipv4 dst;
+  bool operator==(const RemoteFdb&) const = default;
+};
 
 class NetworkOps {
  public:
@@ -24,6 +31,8 @@ class NetworkOps {
   virtual void create_netns(const std::string& ns, const std::function<void(NetnsId)>& claim) = 0;
   // Every Op but CreateNetns and WriteFile, which the executor handles.
   virtual void apply(const Op& op) = 0;
+  // The remote FDB entries (VXLAN destinations) of dev in ns.
+  virtual std::vector<RemoteFdb> fdb(const std::string& ns, const std::string& dev) = 0;
   // Removes the namespace, and everything inside it, if the name still
   // belongs to namespace id; false when it belongs to another (someone
   // else's, never ours to delete). A name that is gone is not an error.

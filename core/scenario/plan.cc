@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/net/packet.h"
 #include "core/scenario/ipam.h"
 #include "core/scenario/names.h"
 
@@ -74,8 +75,8 @@ void plan_container(Builder& b, const Node& node, const Container& c, net::Ipv4 
 
 int overlay_mtu(Backend backend, int underlay_mtu) {
   switch (backend) {
-    case Backend::udp: return underlay_mtu - 28;
-    case Backend::vxlan: return underlay_mtu - 50;
+    case Backend::udp: return underlay_mtu - net::kUdpOverhead;
+    case Backend::vxlan: return underlay_mtu - net::kVxlanOverhead;
     case Backend::host_gw: return underlay_mtu;
   }
   return underlay_mtu;

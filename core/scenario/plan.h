@@ -29,13 +29,36 @@ struct SetMaster { std::string ns, link, master; };
 struct AddAddress { std::string ns, link; net::Cidr address; };
 struct LinkUp { std::string ns, link; };
 // dst 0.0.0.0/0 is the default route; without via it is a device route.
-struct AddRoute { std::string ns; net::Cidr dst; std::optional<net::Ipv4> via; std::string dev; };
+// replace: `ip route replace` (made or changed), else `ip route add`.
+struct AddRoute {
+  std::string ns;
+  net::Cidr dst;
+  std::optional<net::Ipv4> via;
+  std::string dev;
+  bool onlink = false, replace = false;
+};
 struct SetSysctl { std::string ns, key, value; };
 // A file of a node's simulated filesystem, relative to the lab state directory.
 struct WriteFile { std::string path, content; };
 
-using Op = std::variant<CreateNetns, CreateBridge, CreateVeth, SetMaster, AddAddress, LinkUp,
-                        AddRoute, SetSysctl, WriteFile>;
+// The entries overlayd's vxlan and host-gw backends keep per peer, applied
+// through NetworkOps like the plan's steps (ns "" is the caller's own
+// namespace). Neighbours and FDB entries are permanent and replace what was
+// there; a delete of what is already gone is not an error.
+struct AddNeighbour { std::string ns, dev; net::Ipv4 ip; net::Mac mac; };
+struct DeleteNeighbour { std::string ns, dev; net::Ipv4 ip; };
+struct AddFdb { std::string ns, dev; net::Mac mac; net::Ipv4 dst; };
+struct DeleteFdb { std::string ns, dev; net::Mac mac; net::Ipv4 dst; };
+struct DeleteRoute {
+  std::string ns;
+  net::Cidr dst;
+  std::optional<net::Ipv4> via;
+  std::string dev;
+  bool onlink = false;
+};
+
+using Op = std::variant<CreateNetns, CreateBridge, CreateVeth, SetMaster, AddAddress, LinkUp, AddRoute,
+                        SetSysctl, WriteFile, AddNeighbour, DeleteNeighbour, AddFdb, DeleteFdb, DeleteRoute>;
 
 struct Step {
   Op op;
@@ -58,8 +81,8 @@ Plan plan_underlay(const Scenario& s, const std::string& lab);
 // Throws std::runtime_error when the lease cannot hold the node's containers.
 Plan plan_node(const Scenario& s, const std::string& lab, const Node& node, const NodeLease& lease);
 
-// The overlay's device MTU for a backend: underlay MTU less the encapsulation
-// (udp 28 = IPv4 + UDP, vxlan 50 = IPv4 + UDP + VXLAN + inner Ethernet).
+// The overlay's device MTU for a backend: underlay MTU less the
+// encapsulation (net::kUdpOverhead, net::kVxlanOverhead).
 int overlay_mtu(Backend backend, int underlay_mtu);
 
 // Where a node's files live, relative to the lab state directory.

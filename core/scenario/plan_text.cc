@@ -6,7 +6,17 @@
 namespace ovl::scenario {
 namespace {
 
-std::string in(const std::string& ns) { return "ip -n " + ns + " "; }
+// "ip -n <ns> ", or "ip " in the caller's own namespace.
+std::string in(const std::string& ns, const char* tool = "ip") {
+  return std::string(tool) + (ns.empty() ? "" : " -n " + ns) + " ";
+}
+
+std::string route(const char* verb, const std::string& ns, const net::Cidr& dst, const std::optional<net::Ipv4>& via,
+                  const std::string& dev, bool onlink) {
+  std::string to = dst.len() == 0 ? "default" : dst.str();
+  return in(ns) + "route " + verb + " " + to + (via ? " via " + via->str() : "") + " dev " + dev +
+         (onlink ? " onlink" : "");
+}
 
 struct Printer {
   std::string operator()(const CreateNetns& o) const { return "ip netns add " + o.ns; }
@@ -26,8 +36,18 @@ struct Printer {
   }
   std::string operator()(const LinkUp& o) const { return in(o.ns) + "link set " + o.link + " up"; }
   std::string operator()(const AddRoute& o) const {
-    std::string dst = o.dst.len() == 0 ? "default" : o.dst.str();
-    return in(o.ns) + "route add " + dst + (o.via ? " via " + o.via->str() : "") + " dev " + o.dev;
+    return route(o.replace ? "replace" : "add", o.ns, o.dst, o.via, o.dev, o.onlink);
+  }
+  std::string operator()(const DeleteRoute& o) const { return route("del", o.ns, o.dst, o.via, o.dev, o.onlink); }
+  std::string operator()(const AddNeighbour& o) const {
+    return in(o.ns) + "neigh replace " + o.ip.str() + " lladdr " + o.mac.str() + " nud permanent dev " + o.dev;
+  }
+  std::string operator()(const DeleteNeighbour& o) const { return in(o.ns) + "neigh del " + o.ip.str() + " dev " + o.dev; }
+  std::string operator()(const AddFdb& o) const {
+    return in(o.ns, "bridge") + "fdb replace " + o.mac.str() + " dst " + o.dst.str() + " self permanent dev " + o.dev;
+  }
+  std::string operator()(const DeleteFdb& o) const {
+    return in(o.ns, "bridge") + "fdb del " + o.mac.str() + " dst " + o.dst.str() + " self dev " + o.dev;
   }
   std::string operator()(const SetSysctl& o) const {
     return "ip netns exec " + o.ns + " sysctl -w " + o.key + "=" + o.value;

@@ -5,7 +5,6 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "core/lab/bringup.h"
 #include "core/lab/journal.h"
@@ -25,34 +24,34 @@ std::optional<os::ProcessId> supervisor_of(const lab::RunningLab& lab) {
   return found;
 }
 
+void print_counters(const overlay::UdpStatus& udp) {
+  const auto& c = udp.counters;
+  std::cout << "  flannel0 -> udp: " << c.tun_rx_packets << " read, " << c.udp_tx_packets << " sent; "
+            << "udp -> flannel0: " << c.udp_rx_packets << " received, " << c.tun_tx_packets << " written\n"
+            << "  dropped: no route " << c.drop_no_route << ", ttl " << c.drop_ttl << ", malformed "
+            << c.drop_malformed << ", truncated " << c.drop_truncated << "; ICMP unreachable sent "
+            << c.icmp_unreachable_sent << "\n";
+  if (udp.dataplane != "fast") return;
+  std::cout << "  fast path: " << c.tun_rx_super_packets << " super-packets split into " << c.gso_segments
+            << " datagrams, " << c.udp_tx_gso_sends << " GSO sends; " << c.udp_rx_gro_buffers
+            << " GRO batches received, " << c.coalesced_segments << " segments coalesced into "
+            << c.tun_tx_super_packets << " super-packets\n";
+}
+
 void print_node(const lab::RunningLab& lab, const scenario::Node& node, const lab::Service& svc) {
   auto s = lab::read_status(lab.dir, node.name);
   std::cout << node.name << ": overlayd " << lab::read_state(svc) << "\n";
-  if (s.is_discarded()) return;
-  std::cout << "  lease " << s["lease"]["subnet"].get<std::string>() << " (expires "
-            << s["lease"]["expires"].get<std::string>() << "), " << s["backend"].get<std::string>()
-            << " backend" << (s.contains("dataplane") ? " (" + s["dataplane"].get<std::string>() + " data plane)" : "")
-            << ", MTU " << s["mtu"] << ", store " << (s["store"]["ok"].get<bool>() ? "ok" : "UNAVAILABLE")
-            << "\n";
-  for (const auto& p : s["peers"]) {
-    std::cout << "  peer " << p["subnet"].get<std::string>() << " -> " << p["public_ip"].get<std::string>();
-    if (p.contains("port")) std::cout << ":" << p["port"];  // host-gw peers have none
-    if (p.contains("problem")) std::cout << ", NOT ROUTED: " << p["problem"].get<std::string>();
+  if (!s) return;
+  std::cout << "  lease " << s->lease.str() << " (expires " << s->lease_expires << "), " << s->backend
+            << " backend" << (s->udp ? " (" + s->udp->dataplane + " data plane)" : "") << ", MTU " << s->mtu
+            << ", store " << (s->store.ok ? "ok" : "UNAVAILABLE") << "\n";
+  for (const auto& p : s->peers) {
+    std::cout << "  peer " << p.subnet.str() << " -> " << p.public_ip.str();
+    if (p.port) std::cout << ":" << *p.port;  // host-gw peers have none
+    if (!p.problem.empty()) std::cout << ", NOT ROUTED: " << p.problem;
     std::cout << "\n";
   }
-  if (!s.contains("counters")) return;
-  const auto& c = s["counters"];
-  std::cout << "  flannel0 -> udp: " << c["tun_rx_packets"] << " read, " << c["udp_tx_packets"] << " sent; "
-            << "udp -> flannel0: " << c["udp_rx_packets"] << " received, " << c["tun_tx_packets"] << " written\n"
-            << "  dropped: no route " << c["drops"]["no_route"] << ", ttl " << c["drops"]["ttl"] << ", malformed "
-            << c["drops"]["malformed"] << ", truncated " << c["drops"]["truncated"]
-            << "; ICMP unreachable sent " << c["icmp_unreachable_sent"] << "\n";
-  if (s.value("dataplane", "") != "fast" || !c.contains("fast")) return;
-  const auto& f = c["fast"];
-  std::cout << "  fast path: " << f["tun_rx_super_packets"] << " super-packets split into " << f["gso_segments"]
-            << " datagrams, " << f["udp_tx_gso_sends"] << " GSO sends; " << f["udp_rx_gro_buffers"]
-            << " GRO batches received, " << f["coalesced_segments"] << " segments coalesced into "
-            << f["tun_tx_super_packets"] << " super-packets\n";
+  if (s->udp) print_counters(*s->udp);
 }
 
 const lab::Service& find_service(const std::vector<lab::Service>& services, const std::string& name,
@@ -69,7 +68,7 @@ bool ready(const lab::RunningLab& lab, const lab::Service& svc) {
   if (!pid) return false;
   if (svc.name == "etcd") return true;
   auto s = lab::read_status(lab.dir, svc.node);
-  return !s.is_discarded() && s.value("pid", 0) == pid->pid;
+  return s && s->pid == pid->pid;
 }
 
 // Asks the supervisor to bring svc to the desired state and waits for it.

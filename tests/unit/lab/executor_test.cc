@@ -9,6 +9,7 @@
 
 #include "core/lab/lab.h"
 #include "core/scenario/validate.h"
+#include "tests/support/fake_network.h"
 #include "tests/support/files.h"
 
 namespace ovl::lab {
@@ -16,45 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Namespaces exist once created, each with its own id as the kernel's nsfs
-// inodes are; objects inside them are remembered by the command text; a
-// chosen step fails like the kernel would.
-struct FakeNet : scenario::NetworkOps {
-  using NetnsId = scenario::NetnsId;
-  std::map<std::string, NetnsId> namespaces;
-  std::vector<std::string> applied, deleted;
-  int fail_at = -1;  // index into applied at which that step throws EEXIST
-  NetnsId next_id = 4026531000;
-
-  bool netns_exists(const std::string& ns) override { return namespaces.count(ns); }
-  void create_netns(const std::string& ns, const std::function<void(NetnsId)>& claim) override {
-    fail_if_chosen();
-    auto id = next_id++;
-    claim(id);
-    if (namespaces.count(ns)) throw std::system_error(EEXIST, std::generic_category(), "creating /run/netns/" + ns);
-    namespaces[ns] = id;
-    applied.push_back("ip netns add " + ns);
-  }
-  void apply(const scenario::Op& op) override {
-    fail_if_chosen();
-    applied.push_back(scenario::to_command(op));
-  }
-  bool delete_netns(const std::string& ns, NetnsId id) override {
-    auto it = namespaces.find(ns);
-    if (it != namespaces.end() && it->second != id) return false;
-    if (it != namespaces.end()) namespaces.erase(it);
-    deleted.push_back(ns);
-    return true;
-  }
-  void fail_if_chosen() {
-    if (int(applied.size()) == fail_at) throw std::system_error(EEXIST, std::generic_category(), "creating it");
-  }
-  std::set<std::string> names() const {
-    std::set<std::string> out;
-    for (const auto& [name, id] : namespaces) out.insert(name);
-    return out;
-  }
-};
+using FakeNet = test::FakeNetwork;
+using scenario::NetnsId;
 
 scenario::Scenario two_node() {
   auto loaded = scenario::load_text(test::read_file(test::source_dir() / "scenarios/two-node.xml"), "two-node.xml");
@@ -150,7 +114,7 @@ TEST(Down, LeavesANamespaceOfTheSameNameThatItDidNotMake) {
   }
   EXPECT_TRUE(net.namespaces.count("ovl-t.fabric"));
   EXPECT_TRUE(down("t", net, root));
-  EXPECT_EQ(net.namespaces, (std::map<std::string, scenario::NetnsId>{{"ovl-t.node1", 99}}));
+  EXPECT_EQ(net.namespaces, (std::map<std::string, NetnsId>{{"ovl-t.node1", 99}}));
   EXPECT_EQ(net.deleted, std::vector<std::string>{"ovl-t.fabric"});
   fs::remove_all(root);
 }

@@ -1,0 +1,82 @@
+// overlayd's status file: one type, written and read through one JSON codec.
+#include "core/overlay/status.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace ovl::overlay {
+namespace {
+
+DaemonStatus common(const char* backend) {
+  DaemonStatus s;
+  s.pid = 4242;
+  s.backend = backend;
+  s.iface = "eth0";
+  s.public_ip = net::Ipv4(172, 20, 33, 102);
+  s.lease = *net::Cidr::parse("100.96.1.0/24");
+  s.lease_expires = "2026-12-02T09:00:00Z";
+  s.mtu = 1472;
+  s.store = {"etcd http://172.20.33.102:2379", false, "connection refused"};
+  s.updated = "2026-12-01T09:00:00Z";
+  return s;
+}
+
+TEST(DaemonStatus, EachBackendsStatusSurvivesItsJson) {
+  auto udp = common("udp");
+  udp.device = "flannel0";
+  udp.port = 8285;
+  udp.peers = {{*net::Cidr::parse("100.96.2.0/24"), net::Ipv4(172, 20, 54, 98), 8285}};
+  udp.udp = UdpStatus{"fast", {}, Offloads{true, true, true, false, true, true, true, 1 << 24, 1 << 24}};
+  udp.udp->counters.drop_truncated = 3;
+  udp.udp->counters.coalesced_segments = 7;
+
+  auto vxlan = common("vxlan");
+  vxlan.device = "flannel.1";
+  vxlan.port = 8472;
+  vxlan.vxlan = VxlanStatus{1, *net::Mac::parse("0e:11:22:33:44:55"), "created flannel.1"};
+  vxlan.peers = {{*net::Cidr::parse("100.96.2.0/24"), net::Ipv4(172, 20, 54, 98), 8472,
+                  net::Mac::parse("0e:11:22:33:44:66")},
+                 {*net::Cidr::parse("100.96.3.0/24"), net::Ipv4(172, 20, 54, 99), 8472, std::nullopt, "",
+                  "vxlan cannot reach 100.96.3.0/24"}};
+
+  auto hostgw = common("host-gw");
+  hostgw.device = "eth0";
+  hostgw.segment = net::Cidr::parse("172.20.32.0/19");
+  hostgw.peers = {{*net::Cidr::parse("100.96.2.0/24"), net::Ipv4(172, 20, 54, 98), std::nullopt, std::nullopt, "eth0"}};
+
+  for (const auto& s : {udp, vxlan, hostgw}) {
+    auto back = parse_daemon_status(to_json(s));
+    ASSERT_TRUE(back) << to_json(s);
+    EXPECT_EQ(*back, s) << to_json(s);
+  }
+}
+
+// The keys scripts and tests read stay where they were.
+TEST(DaemonStatus, KeepsTheFilesKeys) {
+  auto s = common("udp");
+  s.device = "flannel0";
+  s.port = 8285;
+  s.udp = UdpStatus{"simple", {}, std::nullopt};
+  s.udp->counters.drop_malformed = 2;
+  auto j = nlohmann::json::parse(to_json(s));
+  EXPECT_EQ(j["lease"]["subnet"], "100.96.1.0/24");
+  EXPECT_EQ(j["counters"]["drops"]["malformed"], 2);
+  EXPECT_EQ(j["counters"]["fast"]["gso_segments"], 0);
+  EXPECT_EQ(j["store"]["ok"], false);
+  EXPECT_EQ(j["dataplane"], "simple");
+  EXPECT_FALSE(j.contains("offloads"));
+  EXPECT_TRUE(j["peers"].is_array());
+}
+
+TEST(DaemonStatus, WhatIsNotAStatusFileIsRefused) {
+  for (const char* text : {"", "{", "[]", "{\"pid\":1}", "null"}) EXPECT_FALSE(parse_daemon_status(text)) << text;
+  auto s = common("udp");
+  s.device = "flannel0";
+  auto j = nlohmann::json::parse(to_json(s));
+  j["lease"]["subnet"] = "not a subnet";
+  EXPECT_FALSE(parse_daemon_status(j.dump()));
+}
+
+}  // namespace
+}  // namespace ovl::overlay
