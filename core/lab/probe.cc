@@ -69,16 +69,4 @@ ProbeReport probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::st
   return report;
 }
 
-std::vector<std::string> check_expectation(const scenario::Expect& expect, const ProbeReport& report) {
-  std::vector<std::string> failures;
-  bool want_reply = expect.reply.value_or(true);
-  bool got_reply = report.received() > 0;
-  if (want_reply != got_reply)
-    failures.push_back(want_reply ? "expected a reply, got none" : "expected no reply, but one arrived");
-  auto ttl = report.reply_ttl();
-  if (expect.ttl && got_reply && ttl != expect.ttl)
-    failures.push_back("expected ttl=" + std::to_string(*expect.ttl) + ", got ttl=" + std::to_string(*ttl));
-  return failures;
-}
-
 }  // namespace ovl::lab

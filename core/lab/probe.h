@@ -1,5 +1,4 @@
-// Probes: ICMP echoes sent by overlaylab from inside a lab host, and the
-// checks a scenario's <expect> asks of them.
+// Probes: ICMP echoes sent by overlaylab from inside a lab host.
 #pragma once
 
 #include <chrono>
@@ -45,9 +44,5 @@ net::Ipv4 host_address(const RunningLab& lab, const std::string& host, os::Linux
 ProbeReport probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::string& from,
                   const std::string& to, const ProbeOptions& opts,
                   const std::function<void(const ProbeReport&, const ProbeEcho&)>& on_echo);
-
-// What an <expect> finds wrong with a report, one sentence each; empty when
-// the probe met it. A missing reply= means a reply is expected.
-std::vector<std::string> check_expectation(const scenario::Expect& expect, const ProbeReport& report);
 
 }  // namespace ovl::lab

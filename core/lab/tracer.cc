@@ -7,8 +7,8 @@
 #include "core/os/capture.h"
 #include "core/scenario/names.h"
 #include "core/trace/decode.h"
-#include "core/trace/explain.h"
 #include "core/trace/render.h"
+#include "core/trace/tracer.h"
 
 namespace ovl::lab {
 namespace fs = std::filesystem;
@@ -75,37 +75,67 @@ trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net) {
   return s;
 }
 
-Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::string& probe_name,
-                   const std::string& from, const std::string& to, const TraceOptions& options) {
+namespace {
+
+// The kernel's side of a trace: a capture socket on every interface of the
+// lab's hosts, drained on a thread of its own while the probe is sent.
+class LabCapture : public trace::CaptureSource {
+ public:
+  LabCapture(const std::vector<os::CaptureTarget>& targets, uint16_t port, std::chrono::milliseconds limit)
+      : capturer_(targets, port), limit_(limit) {}
+  ~LabCapture() override {
+    if (!collector_.joinable()) return;
+    capturer_.stop();
+    collector_.join();
+  }
+  void start() override { collector_ = std::thread([this] { capturer_.collect(limit_); }); }
+  trace::Capture finish() override {
+    // The reply is read from the probe socket as the last hop is captured;
+    // give the capture sockets a moment to queue it.
+    std::this_thread::sleep_for(20ms);
+    capturer_.stop();
+    collector_.join();
+    return capturer_.take();
+  }
+
+ private:
+  os::Capturer capturer_;
+  std::chrono::milliseconds limit_;
+  std::thread collector_;
+};
+
+class LabSnapshot : public trace::SnapshotSource {
+ public:
+  LabSnapshot(const RunningLab& lab, os::LinuxNetworkOps& net) : lab_(lab), net_(net) {}
+  trace::Snapshot take() override { return take_snapshot(lab_, net_); }
+
+ private:
+  const RunningLab& lab_;
+  os::LinuxNetworkOps& net_;
+};
+
+std::vector<os::CaptureTarget> capture_targets(const RunningLab& lab, bool fabric) {
   std::vector<os::CaptureTarget> targets;
   for (const auto& host : lab.scenario.host_names()) targets.push_back({scenario::netns_name(lab.name, host), host});
-  if (options.fabric) targets.push_back({scenario::fabric_netns_name(lab.name), std::string(scenario::kFabricHost)});
-  os::Capturer capturer(targets, lab.scenario.overlay.port);
-  std::thread collector([&] { capturer.collect(options.timeout + 2s); });
+  if (fabric) targets.push_back({scenario::fabric_netns_name(lab.name), std::string(scenario::kFabricHost)});
+  return targets;
+}
+
+}  // namespace
+
+Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::string& probe_name,
+                   const std::string& from, const std::string& to, const TraceOptions& options) {
+  LabCapture capture(capture_targets(lab, options.fabric), lab.scenario.overlay.port, options.timeout + 2s);
+  LabSnapshot snapshot(lab, net);
   Traced out;
-  try {
+  out.trace = trace::run_trace(capture, snapshot, decode_options(lab.scenario.overlay), {probe_name, from, to}, [&] {
     out.report = probe(lab, net, from, to, ProbeOptions{1, options.timeout, 0ms}, nullptr);
-  } catch (...) {
-    capturer.stop();
-    collector.join();
-    throw;
-  }
-  // The reply is read from the probe socket as the last hop is captured;
-  // give the capture sockets a moment to queue it.
-  std::this_thread::sleep_for(20ms);
-  capturer.stop();
-  collector.join();
-  const auto& echo = out.report.echoes.at(0);
-  trace::ProbeKey key{out.report.id, uint16_t(echo.seq),
-                      std::vector<std::byte>(echo.payload.begin(), echo.payload.begin() + kNonceSize), out.report.dst};
-  out.trace = trace::build_trace(capturer.take(), key, decode_options(lab.scenario.overlay));
-  out.trace.probe = probe_name;
-  out.trace.from = from;
-  out.trace.to = to;
-  out.trace.reply = out.report.received() > 0;
-  out.trace.ttl = out.report.reply_ttl();
-  out.trace.outcome = outcome(out.report);
-  trace::explain(out.trace, take_snapshot(lab, net));
+    const auto& echo = out.report.echoes.at(0);
+    trace::ProbeKey key{out.report.id, uint16_t(echo.seq),
+                        std::vector<std::byte>(echo.payload.begin(), echo.payload.begin() + kNonceSize),
+                        out.report.dst};
+    return trace::Sent{key, out.report.received() > 0, out.report.reply_ttl(), outcome(out.report)};
+  });
   return out;
 }
 

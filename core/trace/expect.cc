@@ -32,4 +32,36 @@ HopCheck check_hops(const std::vector<std::string>& expected, const Trace& trace
   return check;
 }
 
+namespace {
+
+std::vector<std::string> check_one(const scenario::Expect& x, const Trace& trace) {
+  std::vector<std::string> problems;
+  bool want_reply = x.reply.value_or(true);
+  if (want_reply != trace.reply)
+    problems.push_back(want_reply ? "expected a reply, got none" : "expected no reply, but one arrived");
+  if (x.ttl && trace.reply && trace.ttl != x.ttl)
+    problems.push_back("expected ttl=" + std::to_string(*x.ttl) + ", got ttl=" +
+                       (trace.ttl ? std::to_string(*trace.ttl) : std::string("none")));
+  if (x.hops.empty()) return problems;
+  std::vector<std::string> hops;
+  for (const auto& h : x.hops) hops.push_back(h.at);
+  auto hop_check = check_hops(hops, trace);
+  if (!hop_check.ok) problems.push_back("the path differs from <expect>:\n" + hop_check.diff);
+  return problems;
+}
+
+}  // namespace
+
+std::vector<std::string> check_expectations(const std::vector<scenario::Expect>& expects, const Trace& trace) {
+  std::vector<std::string> problems;
+  bool named = false;
+  for (const auto& x : expects) {
+    if (x.probe != trace.probe) continue;
+    named = true;
+    for (auto& p : check_one(x, trace)) problems.push_back(std::move(p));
+  }
+  if (!named && !trace.reply) problems.push_back("no reply (" + trace.outcome + ")");
+  return problems;
+}
+
 }  // namespace ovl::trace

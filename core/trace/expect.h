@@ -1,11 +1,13 @@
-// Checking an <expect>'s hop list against a trace: the listed hops must
-// appear in that order (others may come between); "node1:veth*" matches any
-// interface starting with "veth". A mismatch is explained hop by hop.
+// Checking a scenario's <expect>s against a probe's trace: the reply, the
+// reply's ttl, and the hop list, whose hops must appear in that order (others
+// may come between); "node1:veth*" matches any interface starting with
+// "veth". A hop list that does not match is explained hop by hop.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "core/scenario/model.h"
 #include "core/trace/trace.h"
 
 namespace ovl::trace {
@@ -16,6 +18,11 @@ struct HopCheck {
 };
 
 HopCheck check_hops(const std::vector<std::string>& expected, const Trace& trace);
+
+// What the <expect>s naming trace.probe find wrong, one problem each (a hop
+// list's with its diff); empty when all hold. A missing reply= means a reply
+// is expected, and so does a probe that no <expect> names.
+std::vector<std::string> check_expectations(const std::vector<scenario::Expect>& expects, const Trace& trace);
 
 bool hop_matches(const std::string& pattern, const Hop& hop);
 

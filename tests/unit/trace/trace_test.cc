@@ -6,6 +6,7 @@
 #include "core/trace/explain.h"
 #include "core/trace/expect.h"
 #include "core/trace/render.h"
+#include "core/trace/tracer.h"
 
 namespace ovl::trace {
 namespace {
@@ -147,6 +148,89 @@ TEST(Expect, HopsMustAppearInOrderWithWildcards) {
   EXPECT_NE(bad.diff.find("MISSING  node1:docker0  (not seen after hop 4 (node1:flannel0); it appears earlier)"),
             std::string::npos) << bad.diff;
   EXPECT_NE(bad.diff.find("MISSING  node2:eth0"), std::string::npos);
+}
+
+std::vector<scenario::Expect> expects(std::optional<bool> reply, std::optional<int> ttl, std::vector<std::string> hops) {
+  scenario::Expect x{"p1", reply, ttl, {}, {}};
+  for (auto& h : hops) x.hops.push_back({h, {}});
+  return {x};
+}
+
+Trace replied(int ttl) {
+  auto t = build_trace(walk(), key(), {});
+  t.probe = "p1";
+  t.reply = true;
+  t.ttl = ttl;
+  return t;
+}
+
+TEST(Expect, OneFunctionChecksReplyTtlAndHops) {
+  EXPECT_EQ(check_expectations(expects(true, 60, {"node1:flannel0"}), replied(60)), std::vector<std::string>{});
+  EXPECT_EQ(check_expectations(expects(std::nullopt, 60, {}), replied(62)),
+            std::vector<std::string>{"expected ttl=60, got ttl=62"});
+  EXPECT_EQ(check_expectations(expects(false, std::nullopt, {}), replied(60)),
+            std::vector<std::string>{"expected no reply, but one arrived"});
+  auto path = check_expectations(expects(true, std::nullopt, {"node2:eth0"}), replied(60));
+  ASSERT_EQ(path.size(), 1u);
+  EXPECT_EQ(path[0].substr(0, 36), "the path differs from <expect>:\n  MI");
+  auto silent = replied(60);
+  silent.reply = false;
+  silent.outcome = "no reply";
+  EXPECT_EQ(check_expectations({}, silent), std::vector<std::string>{"no reply (no reply)"});
+  EXPECT_EQ(check_expectations({}, replied(60)), std::vector<std::string>{});
+}
+
+// The tracer's pipeline on recorded sightings: no kernel, the order of its
+// steps observed through the sources.
+struct Recorder {
+  std::vector<std::string> events;
+};
+
+struct ReplayCapture : CaptureSource {
+  Recorder& r;
+  Capture recorded;
+  ReplayCapture(Recorder& r, Capture c) : r(r), recorded(std::move(c)) {}
+  void start() override { r.events.push_back("capture"); }
+  Capture finish() override {
+    r.events.push_back("finish");
+    return recorded;
+  }
+};
+
+struct FixedSnapshot : SnapshotSource {
+  Recorder& r;
+  explicit FixedSnapshot(Recorder& r) : r(r) {}
+  Snapshot take() override {
+    r.events.push_back("snapshot");
+    return node1_snapshot();
+  }
+};
+
+TEST(Tracer, CapturesAroundTheProbeThenBuildsAndExplains) {
+  Recorder r;
+  ReplayCapture capture(r, walk());
+  FixedSnapshot snapshot(r);
+  auto t = run_trace(capture, snapshot, {}, {"p1", "container-1", "container-2"}, [&] {
+    r.events.push_back("send");
+    return Sent{key(), true, 60, "reply"};
+  });
+  EXPECT_EQ(r.events, (std::vector<std::string>{"capture", "send", "finish", "snapshot"}));
+  ASSERT_EQ(t.hops.size(), 5u);
+  EXPECT_EQ(t.hops[3].name(), "node1:flannel0");
+  EXPECT_EQ(t.hops[3].decision->lease, "100.96.2.0/24 -> 172.20.54.98:8285");
+  EXPECT_EQ(t.probe, "p1");
+  EXPECT_EQ(t.to, "container-2");
+  EXPECT_EQ(t.ttl, 60);
+  EXPECT_EQ(t.outcome, "reply");
+}
+
+TEST(Tracer, StopsTheCaptureWhenTheProbeCannotBeSent) {
+  Recorder r;
+  ReplayCapture capture(r, walk());
+  FixedSnapshot snapshot(r);
+  EXPECT_THROW(run_trace(capture, snapshot, {}, {"p1", "a", "b"}, []() -> Sent { throw std::runtime_error("no"); }),
+               std::runtime_error);
+  EXPECT_EQ(r.events, (std::vector<std::string>{"capture", "finish"}));
 }
 
 TEST(Render, JsonHasTheDesignKeysOnEveryHop) {
