@@ -37,8 +37,8 @@ os::ProcessId start_supervisor(const std::string& lab, const fs::path& root, con
   req.argv = {os::self_exe().string(), "__supervise", lab, "--state-dir", root.string()};
   req.log = dir.path / "supervisor.log";
   req.cwd = dir.path;
+  req.record = journal.process_record(kSupervisorRole);
   os::Child child(req);
-  journal.record_process(child.id(), kSupervisorRole);
   child.detach();
   return child.id();
 }

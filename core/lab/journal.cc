@@ -24,7 +24,7 @@ void Journal::record(const std::string& kind, const std::string& rest) {
 
 void Journal::record_netns(const std::string& name, uint64_t id) { record("netns", name + " " + std::to_string(id)); }
 
-void Journal::record_process(const os::ProcessId& id, const std::string& role) { record("proc", id.str() + " " + role); }
+os::SpawnRecord Journal::process_record(const std::string& role) const { return {fd_, "proc ", " " + role + "\n"}; }
 
 std::vector<JournalEntry> Journal::read(const std::filesystem::path& path) {
   std::vector<JournalEntry> out;

@@ -5,7 +5,9 @@
 //   netns ovl-two-node.node1 4026532 a namespace and its nsfs inode, recorded
 //                                     once it exists, before it is named
 //   step ip -n ... addr add ...       an object inside a namespace (for humans)
-//   proc 4242 123456 overlayd node1   a process: pid, start time, role
+//   dir /var/lib/overlaylab/x.123     a directory outside the state dir, removed whole
+//   proc 4242 123456 overlayd@node1   a process: pid, start time, role; written
+//                                     by the process itself before it execs
 //   up                                the lab finished building
 #pragma once
 
@@ -37,8 +39,10 @@ class Journal {
   void record(const std::string& kind, const std::string& rest = "");
   // A netns entry: the namespace id was made by this lab for name.
   void record_netns(const std::string& name, uint64_t id);
-  // A proc entry; role is the service's name or kSupervisorRole.
-  void record_process(const os::ProcessId& id, const std::string& role);
+  // How a process records itself here before its program runs
+  // (os::SpawnRecord): a proc entry; role is the service's name or
+  // kSupervisorRole.
+  os::SpawnRecord process_record(const std::string& role) const;
 
   static std::vector<JournalEntry> read(const std::filesystem::path& path);
 

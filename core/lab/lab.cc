@@ -1,5 +1,7 @@
 #include "core/lab/lab.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -32,6 +34,24 @@ void check_names_free(const scenario::Scenario& s, const std::string& lab, scena
                                "`ip netns del " + ns + "` removes it");
 }
 
+// etcd's data lives on disk, under a name that holds the journal's inode so
+// that no other lab, and no earlier life of this one, owns it; the node's
+// var/lib/etcd links to it, where a student would look.
+void make_store_dir(const UpRequest& r, const LabDir& dir, Journal& journal) {
+  const auto& s = *r.scenario;
+  if (s.overlay.store != scenario::Store::etcd) return;
+  struct stat st {};
+  if (::stat(dir.journal().c_str(), &st) != 0) throw std::system_error(errno, std::generic_category(), "stat journal");
+  auto data = r.data_root / (r.lab + "." + std::to_string(st.st_ino));
+  journal.record("dir", data.string());
+  auto etcd = data / s.overlay.etcd_node / "etcd";
+  fs::create_directories(etcd);
+  fs::permissions(etcd, fs::perms::owner_all, fs::perm_options::replace);  // as etcd wants it
+  auto link = dir.node(s.overlay.etcd_node) / "var/lib/etcd";
+  fs::create_directories(link.parent_path());
+  fs::create_directory_symlink(etcd, link);
+}
+
 void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net) {
   const auto& s = *r.scenario;
   Journal journal(dir.journal());
@@ -39,6 +59,7 @@ void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net) {
   Executor executor(net, journal, dir.path, s.file, r.cancel);
   executor.apply(scenario::plan_underlay(s, r.lab));
   pin_subnets(s, dir);
+  make_store_dir(r, dir, journal);
   Waiting waiting{dir, start_supervisor(r.lab, r.root, dir, journal), r.cancel};
   for (const auto& node : s.nodes) executor.apply(scenario::plan_node(s, r.lab, node, wait_for_lease(waiting, node.name)));
   wait_for_peers(waiting, s);
@@ -53,6 +74,13 @@ void stop_processes(const std::vector<JournalEntry>& entries) {
   os::terminate_all(others);
 }
 
+// Leaves a root (/run/overlaylab, /var/lib/overlaylab) as it was when no
+// lab is left in it.
+void remove_root_if_empty(const fs::path& root) {
+  std::error_code ignored;
+  fs::remove(root, ignored);  // fails, harmlessly, while any lab is in it
+}
+
 void teardown(const LabDir& dir, scenario::NetworkOps& net) {
   auto entries = Journal::read(dir.journal());
   stop_processes(entries);
@@ -64,6 +92,13 @@ void teardown(const LabDir& dir, scenario::NetworkOps& net) {
     } catch (const std::exception& e) {
       failures.push_back(e.what());
     }
+  }
+  for (const auto& e : entries) {
+    if (e.kind != "dir") continue;
+    std::error_code ec;
+    fs::remove_all(e.rest, ec);
+    if (ec) failures.push_back("removing " + e.rest + ": " + ec.message());
+    remove_root_if_empty(fs::path(e.rest).parent_path());
   }
   if (!failures.empty())
     throw std::runtime_error("teardown left objects behind: " + failures.front() +
@@ -90,6 +125,7 @@ void up(const UpRequest& r, scenario::NetworkOps& net) {
     check_names_free(*r.scenario, r.lab, net);
   } catch (...) {
     if (fresh) fs::remove_all(dir.path);
+    remove_root_if_empty(r.root);
     throw;
   }
   std::ofstream(dir.scenario(), std::ios::binary) << r.scenario_text;
@@ -98,6 +134,7 @@ void up(const UpRequest& r, scenario::NetworkOps& net) {
   } catch (...) {
     try {
       teardown(dir, net);
+      remove_root_if_empty(r.root);
     } catch (const std::exception&) {
       // The original failure matters more; the journal keeps what is left.
     }
@@ -112,9 +149,7 @@ bool down(const std::string& lab, scenario::NetworkOps& net, const fs::path& roo
     os::FileLock lock(dir.lock(), true);
     teardown(dir, net);
   }
-  // Leave /run as it was when no lab is left.
-  std::error_code ignored;
-  fs::remove(root, ignored);
+  remove_root_if_empty(root);
   return true;
 }
 

@@ -5,7 +5,9 @@
 //   journal        what was created, in order (journal.h)
 //   scenario.xml   the scenario the lab was built from
 //   lock           held while the lab is being changed
-//   nodes/<node>/  each node's filesystem (run/flannel/subnet.env, var/lib/cni/...)
+//   nodes/<node>/  each node's filesystem (run/flannel/subnet.env, var/lib/cni/...);
+//                  the etcd node's var/lib/etcd links to <data root>/<lab>.<id>/
+//                  (journaled as a "dir" entry and removed with the lab)
 #pragma once
 
 #include <atomic>
@@ -20,6 +22,9 @@
 namespace ovl::lab {
 
 inline constexpr const char* kDefaultStateRoot = "/run/overlaylab";
+// Where a lab keeps what is too big for /run (RAM on most machines): etcd
+// preallocates 128 MB of write-ahead log.
+inline constexpr const char* kDefaultDataRoot = "/var/lib/overlaylab";
 
 struct LabDir {
   std::filesystem::path path;  // <root>/<lab>
@@ -38,6 +43,7 @@ struct UpRequest {
   std::string scenario_text;  // saved beside the journal for later verbs
   std::string lab;            // the lab name (scenario name unless overridden)
   std::filesystem::path root = kDefaultStateRoot;
+  std::filesystem::path data_root = kDefaultDataRoot;
   const std::atomic<bool>* cancel = nullptr;
 };
 

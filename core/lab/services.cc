@@ -22,6 +22,7 @@ Service etcd_service(const scenario::Scenario& s, const std::string& lab, const 
   // Peers talk on loopback: a one-member cluster needs no underlay for it.
   std::string peer = "http://127.0.0.1:2380";
   Service svc{"etcd", node.name, {}, dir.path / "services" / "etcd"};
+  // var/lib/etcd links to the lab's data directory on disk (lab.h).
   svc.spawn.argv = {"/usr/bin/etcd", "--name", node.name, "--data-dir", (home / "var/lib/etcd").string(),
                     "--listen-client-urls", client + ",http://127.0.0.1:2379", "--advertise-client-urls", client,
                     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
@@ -99,7 +100,11 @@ std::optional<os::ProcessId> running_pid(const Service& s) {
 
 std::string read_state(const Service& s) {
   auto line = read_line(s.state_file());
-  return line.empty() ? "not started" : line;
+  if (line.empty()) return "not started";
+  // The line is the supervisor's last word; a process that died with its
+  // supervisor had no one left to update it.
+  if (std::filesystem::exists(s.pid_file()) && !running_pid(s)) return "not running (last known: " + line + ")";
+  return line;
 }
 
 os::SpawnRequest spawn_request(const Service& s) {

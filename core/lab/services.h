@@ -57,6 +57,7 @@ std::string etcd_endpoint(const scenario::Scenario& s);
 bool desired_running(const Service& s);
 void set_desired(const Service& s, bool running);
 std::optional<os::ProcessId> running_pid(const Service& s);
+// The supervisor's one-line state, corrected when the process it names is gone.
 std::string read_state(const Service& s);
 // What a service is started with now: its spawn request, plus overlayd's
 // --dataplane when one was chosen (empty: overlayd's default).

@@ -42,8 +42,12 @@ void Supervisor::forget(const Service& svc, const std::string& state) {
 
 void Supervisor::start(const Service& svc) {
   std::filesystem::create_directories(svc.spawn.log.parent_path());
-  os::Child child(spawn_request(svc));
-  journal_.record_process(child.id(), svc.name);
+  auto request = spawn_request(svc);
+  // A service outlives neither its record nor this supervisor: a supervisor
+  // killed outright takes its services with it, and the lab's status says so.
+  request.record = journal_.process_record(svc.name);
+  request.die_with_parent = true;
+  os::Child child(request);
   util::write_file_atomically(svc.pid_file(), child.id().str() + "\n");
   say(svc, "running since " + now_text() + " (pid " + std::to_string(child.id().pid) + ")");
   running_.erase(svc.name);
@@ -99,6 +103,10 @@ void Supervisor::restart_due() {
 }
 
 void Supervisor::run(const std::atomic<bool>& stop_flag, std::atomic<bool>& reload) {
+  // Nothing runs yet: what an earlier supervisor of this lab left behind
+  // (killed outright, its services died with it) is history.
+  for (const auto& svc : services_)
+    if (std::filesystem::exists(svc.pid_file())) forget(svc, "not running (its supervisor was gone)");
   bool has_store_service = std::any_of(services_.begin(), services_.end(), [](auto& s) { return s.name == "etcd"; });
   try {
     if (!has_store_service) store_ready_();

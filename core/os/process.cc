@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,10 +89,54 @@ void terminate_all(const std::vector<ProcessId>& ids, std::chrono::milliseconds 
 
 namespace {
 
+// The child's own start time (stat field 22), read without allocating: it
+// runs between fork and exec. 0 when it cannot be read.
+uint64_t own_start_time() {
+  char buf[1024];
+  int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  ssize_t at = n - 1;
+  while (at >= 0 && buf[at] != ')') --at;  // the command name may hold spaces
+  int field = 2;
+  for (++at; at < n && field < 22; ++at)
+    if (buf[at] == ' ') ++field;
+  uint64_t value = 0;
+  for (; at < n && buf[at] >= '0' && buf[at] <= '9'; ++at) value = value * 10 + uint64_t(buf[at] - '0');
+  return value;
+}
+
+// Appends the decimal digits of v to out; returns the new end.
+char* put_number(char* out, uint64_t v) {
+  char digits[24];
+  int n = 0;
+  do digits[n++] = char('0' + v % 10); while ((v /= 10) != 0);
+  while (n) *out++ = digits[--n];
+  return out;
+}
+
+// Writes record's line about the calling process; false when it cannot.
+bool write_record(const SpawnRecord& record) {
+  char line[512];
+  size_t room = sizeof line - 48;
+  if (record.before.size() + record.after.size() > room) return false;
+  char* end = std::copy(record.before.begin(), record.before.end(), line);
+  end = put_number(end, uint64_t(::getpid()));
+  *end++ = ' ';
+  end = put_number(end, own_start_time());
+  end = std::copy(record.after.begin(), record.after.end(), end);
+  ssize_t len = end - line;
+  return ::write(record.fd, line, size_t(len)) == len && ::fdatasync(record.fd) == 0;
+}
+
 // Runs in the child between fork and exec: only async-signal-safe calls.
 struct ChildSetup : bp::extend::handler {
   int netns_fd = -1;
   bool new_session = true;
+  pid_t die_with = 0;  // the parent whose death should end the child
+  const SpawnRecord* record = nullptr;
   template <class Executor>
   void on_exec_setup(Executor&) const {
     sigset_t all;
@@ -99,7 +144,10 @@ struct ChildSetup : bp::extend::handler {
     ::sigprocmask(SIG_SETMASK, &all, nullptr);  // a supervisor may block signals
     ::signal(SIGPIPE, SIG_DFL);                  // overlaylab ignores it; exec would keep that
     if (new_session) ::setsid();
+    // Checked after asking: the parent may have died before the request.
+    if (die_with && (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != die_with)) ::_exit(125);
     if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) ::_exit(126);
+    if (record->fd >= 0 && !write_record(*record)) ::_exit(124);
   }
 };
 
@@ -119,6 +167,8 @@ Child::Child(const SpawnRequest& req) {
   ChildSetup setup;
   setup.netns_fd = netns.get();
   setup.new_session = req.new_session;
+  setup.die_with = req.die_with_parent ? ::getpid() : 0;
+  setup.record = &req.record;
   std::error_code ec;
   std::vector<std::string> args(req.argv.begin() + 1, req.argv.end());
   impl_ = std::make_unique<Impl>(Impl{bp::child(bp::exe = req.argv.at(0), bp::args = args,

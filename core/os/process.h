@@ -37,12 +37,23 @@ void terminate(const ProcessId& id, std::chrono::milliseconds grace = std::chron
 // The same for many at once: all are asked to stop before any is waited for.
 void terminate_all(const std::vector<ProcessId>& ids, std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
 
+// A line the child writes about itself, between fork and exec: before +
+// "<pid> <start_time>" + after, appended to fd (opened O_APPEND). The
+// process is then on record before its program runs, so no moment exists
+// in which a crash of the parent leaves it running unrecorded.
+struct SpawnRecord {
+  int fd = -1;  // -1: no record
+  std::string before, after;
+};
+
 struct SpawnRequest {
   std::vector<std::string> argv;         // argv[0] is the program path
   std::string netns;                     // named network namespace to run in; "" for ours
   std::filesystem::path log;             // stdout and stderr, appended
   std::filesystem::path cwd = "/";
   bool new_session = true;               // survive the parent's terminal
+  bool die_with_parent = false;          // SIGTERM when the thread that spawned it dies
+  SpawnRecord record;
 };
 
 // A child started with Boost.Process; it entered req.netns before exec.

@@ -258,10 +258,12 @@ size_t FastUdpToTun::pump(GsoSocket& udp, VnetDevice& tun) {
   for (size_t i = 0; i < n; ++i) {
     const auto& d = in_[i];
     size_t count = split_gro(d.packet.bytes(), d.segment_size, datagrams_);
-    size_t expected = d.segment_size ? (d.packet.len + d.segment_size - 1) / d.segment_size : 1;
-    if (expected > count) add(counters_.drop_truncated, expected - count);  // runts beyond datagrams_
+    // Every datagram that arrived is received, even an empty one (split into
+    // nothing) or a runt beyond datagrams_; those are then truncated drops.
+    size_t arrived = d.segment_size ? std::max<size_t>(1, (d.packet.len + d.segment_size - 1) / d.segment_size) : 1;
+    if (arrived > count) add(counters_.drop_truncated, arrived - count);
     add(counters_.udp_rx_gro_buffers, count > 1);
-    add(counters_.udp_rx_packets, count);
+    add(counters_.udp_rx_packets, arrived);
     add(counters_.udp_rx_bytes, d.packet.len);
     for (size_t k = 0; k < count; ++k) accept(datagrams_[k], tun);
   }

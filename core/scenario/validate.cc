@@ -11,6 +11,9 @@
 namespace ovl::scenario {
 namespace {
 
+// A Linux bridge numbers its ports in 10 bits and keeps port 0 for itself:
+// the 1,024th port is refused ("Exchange full").
+constexpr size_t kBridgePortsMax = 1023;
 
 class Validator {
  public:
@@ -26,6 +29,7 @@ class Validator {
     check_subnets();
     check_containers();
     check_fabric_names();
+    check_bridge_ports();
     check_probes();
     check_expects();
   }
@@ -72,6 +76,7 @@ class Validator {
   void check_containers();
   void check_container_ip(const Node& node, const Container& c, std::set<net::Ipv4>& seen);
   void check_fabric_names();
+  void check_bridge_ports();
   void check_probes();
   void check_expects();
   void check_hop(const ExpectHop& hop);
@@ -231,6 +236,24 @@ void Validator::check_subnets() {
     d_.error(o.pos, "network " + o.network.str() + " holds " + std::to_string(range.count()) +
                         " /" + std::to_string(o.subnet_len) + " subnets for " +
                         std::to_string(s_.nodes.size()) + " nodes");
+}
+
+// Each segment is a bridge with a port per host on it, and each node's
+// docker0/cni0 a bridge with a port per container.
+void Validator::check_bridge_ports() {
+  std::map<std::string, size_t> ports;
+  for (const auto& n : s_.nodes) ports[n.segment]++;
+  for (const auto& r : s_.routers)
+    for (const auto& a : r.attaches) ports[a.segment]++;
+  for (const auto& seg : s_.segments)
+    if (ports[seg.name] > kBridgePortsMax)
+      d_.error(seg.pos, "segment " + quoted(seg.name) + " has " + std::to_string(ports[seg.name]) +
+                            " hosts on it, but its bridge takes at most " + std::to_string(kBridgePortsMax) +
+                            " ports; spread the nodes over several segments joined by a router");
+  for (const auto& n : s_.nodes)
+    if (n.containers.size() > kBridgePortsMax)
+      d_.error(n.pos, "node " + quoted(n.name) + " has " + std::to_string(n.containers.size()) + " containers, but " +
+                          bridge_name(n.runtime) + " takes at most " + std::to_string(kBridgePortsMax) + " ports");
 }
 
 void Validator::check_containers() {

@@ -19,4 +19,8 @@ struct Loaded {
 };
 Loaded load_text(std::string_view text, const std::string& file);
 
+// A scenario file larger than this is refused unread (a 1,000-node scenario
+// is about 150 KB): the file may be /dev/zero behind a symlink.
+inline constexpr size_t kScenarioBytesMax = size_t(16) << 20;
+
 }  // namespace ovl::scenario

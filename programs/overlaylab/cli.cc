@@ -54,9 +54,13 @@ Args parse(const std::vector<std::string>& args, const std::string& usage,
 }
 
 scenario::Loaded load_scenario(const std::string& path) {
-  auto text = util::read_file(path);
-  if (!text) throw UsageError("cannot read scenario " + path + ": " + std::strerror(errno));
-  auto loaded = scenario::load_text(*text, path);
+  std::string text;
+  try {
+    text = util::read_input_file(path, scenario::kScenarioBytesMax);
+  } catch (const std::runtime_error& e) {
+    throw UsageError("cannot read scenario " + path + ": " + e.what());
+  }
+  auto loaded = scenario::load_text(text, path);
   std::cerr << loaded.diags.format();
   if (!loaded.ok()) throw BadScenario();
   return loaded;
@@ -127,6 +131,11 @@ void require_root(const std::string& verb) {
 std::string state_root() {
   const char* env = std::getenv("OVERLAYLAB_STATE_DIR");
   return env && *env ? env : lab::kDefaultStateRoot;
+}
+
+std::string data_root() {
+  const char* env = std::getenv("OVERLAYLAB_DATA_DIR");
+  return env && *env ? env : lab::kDefaultDataRoot;
 }
 
 }  // namespace ovl::overlaylab

@@ -75,5 +75,7 @@ void require_root(const std::string& verb);
 
 // Where lab state lives: $OVERLAYLAB_STATE_DIR, else /run/overlaylab.
 std::string state_root();
+// Where etcd's data lives: $OVERLAYLAB_DATA_DIR, else /var/lib/overlaylab.
+std::string data_root();
 
 }  // namespace ovl::overlaylab

@@ -11,6 +11,7 @@ ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name)
   lab::UpRequest request{&loaded.scenario, loaded.text, name};
   request.cancel = &g_interrupted;
   request.root = state_root();
+  request.data_root = data_root();
   lab::up(request, net_);
   up_ = true;
 }

@@ -71,13 +71,26 @@ bool ready(const lab::RunningLab& lab, const lab::Service& svc) {
   return s && s->pid == pid->pid;
 }
 
+// Tells the supervisor that desired states changed. When the last one is
+// gone (its services died with it), a new one is started and journaled: it
+// reads the desired states as it starts and brings back every service meant
+// to run.
+os::ProcessId notify_supervisor(const lab::RunningLab& lab) {
+  if (auto supervisor = supervisor_of(lab)) {
+    ::kill(supervisor->pid, SIGHUP);
+    return *supervisor;
+  }
+  lab::Journal journal(lab.dir.journal());
+  auto id = lab::start_supervisor(lab.name, lab.dir.path.parent_path(), lab.dir, journal);
+  std::cout << "lab '" << lab.name << "' had no supervisor; started a new one (pid " << id.pid << ")\n";
+  return id;
+}
+
 // Asks the supervisor to bring svc to the desired state and waits for it.
 void change(const lab::RunningLab& lab, const lab::Service& svc, bool running) {
-  auto supervisor = supervisor_of(lab);
-  if (!supervisor) throw std::runtime_error("lab '" + lab.name + "' has no running supervisor");
   lab::set_desired(svc, running);
-  ::kill(supervisor->pid, SIGHUP);
-  lab::Waiting waiting{lab.dir, *supervisor, &g_interrupted, std::chrono::seconds(15)};
+  auto supervisor = notify_supervisor(lab);
+  lab::Waiting waiting{lab.dir, supervisor, &g_interrupted, std::chrono::seconds(15)};
   // The supervisor removes the pid file once it has reaped the process and said so.
   lab::wait_until(waiting, svc.name + (running ? " to become ready" : " to stop"), svc.spawn.log,
                   [&] { return running ? ready(lab, svc) : !std::filesystem::exists(svc.pid_file()); });
@@ -136,7 +149,11 @@ int verb_status(const VerbArgs& args) {
   auto services = lab::lab_services(lab);
   const auto& o = lab.scenario.overlay;
   std::cout << "lab " << lab.name << ": " << to_string(o.backend) << " backend over " << o.network.str()
-            << ", supervisor " << (supervisor_of(lab) ? "running" : "NOT RUNNING") << "\n";
+            << ", supervisor "
+            << (supervisor_of(lab) ? "running"
+                                   : "NOT RUNNING, and its services stopped with it (`overlaylab start " + lab.name +
+                                         " NODE` starts a new one)")
+            << "\n";
   if (o.store == scenario::Store::etcd)
     std::cout << "etcd on " << o.etcd_node << " (" << lab::etcd_endpoint(lab.scenario)
               << "): " << lab::read_state(find_service(services, "etcd", lab)) << "\n";

@@ -184,17 +184,22 @@ TEST_P(OverlayStores, GarbageOnPort8285IsCountedAndDropped) {
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   ttl_one[10] = uint8_t(~sum >> 8);
   ttl_one[11] = uint8_t(~sum);
-  auto before = status_of(name, "node2")["counters"]["drops"];
-  send_garbage(name, {too_short, not_ipv4, wrong_length, ttl_one});
-  EXPECT_TRUE(pings(*this, name, "container-1", "container-2"));
+  std::vector<uint8_t> empty;
+  auto counters_before = status_of(name, "node2")["counters"];
+  auto before = counters_before["drops"];
+  send_garbage(name, {too_short, not_ipv4, wrong_length, ttl_one, empty});
   ASSERT_TRUE(eventually([&] {
     auto drops = status_of(name, "node2")["counters"]["drops"];
-    return drops["truncated"].get<int>() - before["truncated"].get<int>() == 2 &&
+    return drops["truncated"].get<int>() - before["truncated"].get<int>() == 3 &&
            drops["malformed"].get<int>() - before["malformed"].get<int>() == 1 &&
            drops["ttl"].get<int>() - before["ttl"].get<int>() == 1;
   })) << before.dump() << status_of(name, "node2").dump(2);
+  // Defect: the empty datagram was a truncated drop but not a received one.
+  EXPECT_EQ(status_of(name, "node2")["counters"]["udp_rx_packets"].get<int>() -
+                counters_before["udp_rx_packets"].get<int>(), 5);
+  EXPECT_TRUE(pings(*this, name, "container-1", "container-2"));
   auto status = run({"status", name});
-  EXPECT_NE(status.out.find("dropped: no route 0, ttl 1, malformed 1, truncated 2"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("dropped: no route 0, ttl 1, malformed 1, truncated 3"), std::string::npos) << status.out;
 }
 
 TEST_F(Overlay, UnknownDestinationIsAnsweredWithNetUnreachable) {

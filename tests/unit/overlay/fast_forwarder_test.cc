@@ -366,5 +366,15 @@ TEST_F(Nodes, TtlAndGarbageAreDroppedAndCounted) {
   EXPECT_EQ(resegmented(vtun2.from_daemon[0]), std::vector<Buf>{with_ttl(good, 62)});
 }
 
+// Defect: a zero-length datagram was counted as truncated but not as received.
+TEST_F(Nodes, AnEmptyDatagramIsReceivedAndDroppedAsTruncated) {
+  udp2.inbox.push_back({{kNode1, 8285}, Buf(), 0});
+  while (fast_in2.pump(udp2, vtun2)) {
+  }
+  EXPECT_EQ(c2.udp_rx_packets, 1u);
+  EXPECT_EQ(c2.drop_truncated, 1u);
+  EXPECT_TRUE(vtun2.from_daemon.empty());
+}
+
 }  // namespace
 }  // namespace ovl::overlay

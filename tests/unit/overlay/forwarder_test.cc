@@ -158,17 +158,17 @@ TEST_F(TwoNodes, GarbageIsCountedAndDroppedWhileRealTrafficFlows) {
   net::store16(short_claim, 2, uint16_t(good.size() - 4));
   auto bad_sum = good;
   bad_sum[10] ^= std::byte(0xff);
-  for (const Bytes& garbage : {Bytes(5), v6, long_claim, short_claim, bad_sum, echo(kC1, kC2, 1)})
+  for (const Bytes& garbage : {Bytes(), Bytes(5), v6, long_claim, short_claim, bad_sum, echo(kC1, kC2, 1)})
     udp2.inbox.emplace_back(Endpoint{kNode1, 8285}, garbage);
   udp2.inbox.emplace_back(Endpoint{kNode1, 8285}, good);
   while (in2.pump(udp2, tun2)) {
   }
   ASSERT_EQ(tun2.from_daemon.size(), 1u);
   EXPECT_EQ(net::parse_ipv4(net::as_bytes(tun2.from_daemon[0])).header.ttl, 61);
-  EXPECT_EQ(c2.drop_truncated, 2u);  // 5 bytes; total length beyond the datagram
+  EXPECT_EQ(c2.drop_truncated, 3u);  // empty; 5 bytes; total length beyond the datagram
   EXPECT_EQ(c2.drop_malformed, 3u);  // not IPv4; trailing bytes; bad checksum
   EXPECT_EQ(c2.drop_ttl, 1u);
-  EXPECT_EQ(c2.udp_rx_packets, 7u);
+  EXPECT_EQ(c2.udp_rx_packets, 8u);
 }
 
 TEST(RouteTable, LongestPrefixWinsAndUpdatesReplace) {
