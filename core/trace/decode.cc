@@ -25,6 +25,7 @@ class Decoder {
   Decoder(const ProbeKey& key, const DecodeOptions& options) : key_(key), options_(options) {}
 
   Decoded run(net::Bytes bytes, LinkType link) {
+    start_ = bytes.data();
     if (link == LinkType::ethernet)
       ethernet(bytes);
     else
@@ -38,8 +39,9 @@ class Decoder {
     if (!eth) return;
     char type[8];
     std::snprintf(type, sizeof type, "0x%04x", eth.header.ethertype);
-    out_.layers.push_back({"eth", {{"src", eth.header.src.str()}, {"dst", eth.header.dst.str()}, {"type", type}},
-                           "Ethernet " + eth.header.src.str() + " > " + eth.header.dst.str()});
+    add({"eth", {{"src", eth.header.src.str()}, {"dst", eth.header.dst.str()}, {"type", type}},
+         "Ethernet " + eth.header.src.str() + " > " + eth.header.dst.str()},
+        b, net::EthernetHeader::kSize);
     if (eth.header.ethertype == net::kEtherTypeIpv4) ipv4(b.subspan(net::EthernetHeader::kSize));
   }
 
@@ -47,10 +49,11 @@ class Decoder {
     auto ip = net::parse_ipv4(b);
     if (!ip) return;
     const auto& h = ip.header;
-    out_.layers.push_back({"ipv4",
-                           {{"src", h.src.str()}, {"dst", h.dst.str()}, {"ttl", h.ttl}, {"id", h.id},
-                            {"protocol", h.protocol}, {"len", h.total_length}},
-                           "IPv4 " + h.src.str() + " > " + h.dst.str() + " ttl " + std::to_string(h.ttl)});
+    add({"ipv4",
+         {{"src", h.src.str()}, {"dst", h.dst.str()}, {"ttl", h.ttl}, {"id", h.id}, {"protocol", h.protocol},
+          {"len", h.total_length}},
+         "IPv4 " + h.src.str() + " > " + h.dst.str() + " ttl " + std::to_string(h.ttl)},
+        b, h.header_length);
     auto payload = net::ipv4_payload(b, h);
     if (h.fragment_offset() != 0) return;
     if (h.protocol == net::kProtoIcmp) icmp(payload);
@@ -61,8 +64,9 @@ class Decoder {
     auto u = net::parse_udp(b);
     if (!u) return;
     const auto& h = u.header;
-    out_.layers.push_back({"udp", {{"sport", h.src_port}, {"dport", h.dst_port}, {"len", h.length}},
-                           "UDP " + std::to_string(h.src_port) + " > " + std::to_string(h.dst_port)});
+    add({"udp", {{"sport", h.src_port}, {"dport", h.dst_port}, {"len", h.length}},
+         "UDP " + std::to_string(h.src_port) + " > " + std::to_string(h.dst_port)},
+        b, net::UdpHeader::kSize);
     auto payload = b.subspan(net::UdpHeader::kSize, h.length - net::UdpHeader::kSize);
     if (h.dst_port == options_.vxlan_port && options_.vxlan_port != options_.udp_port)
       vxlan(payload);
@@ -73,8 +77,8 @@ class Decoder {
   void vxlan(net::Bytes b) {
     auto v = net::parse_vxlan(b);
     if (!v) return;
-    out_.layers.push_back({"vxlan", {{"vni", v.header.vni}, {"flags", v.header.flags}},
-                           "VXLAN vni " + std::to_string(v.header.vni)});
+    add({"vxlan", {{"vni", v.header.vni}, {"flags", v.header.flags}}, "VXLAN vni " + std::to_string(v.header.vni)},
+        b, net::VxlanHeader::kSize);
     ethernet(b.subspan(net::VxlanHeader::kSize));
   }
 
@@ -90,7 +94,7 @@ class Decoder {
       fields["seq"] = h.seq;
       summary += " id " + std::to_string(h.id) + " seq " + std::to_string(h.seq);
     }
-    out_.layers.push_back({"icmp", fields, summary});
+    add({"icmp", fields, summary}, b, b.size());
     if (echo) match_echo(h, b.subspan(net::IcmpHeader::kSize));
     if (h.type == net::kIcmpUnreachable || h.type == net::kIcmpTimeExceeded)
       match_error(b.subspan(net::IcmpHeader::kSize));
@@ -113,8 +117,16 @@ class Decoder {
       out_.leg = Leg::reply;
   }
 
+  // Appends layer, which starts at the front of b and spans length bytes.
+  void add(Layer layer, net::Bytes b, size_t length) {
+    layer.offset = size_t(b.data() - start_);
+    layer.length = std::min(length, b.size());
+    out_.layers.push_back(std::move(layer));
+  }
+
   const ProbeKey& key_;
   const DecodeOptions& options_;
+  const std::byte* start_ = nullptr;
   Decoded out_;
 };
 

@@ -19,6 +19,9 @@ struct Layer {
   std::string proto;             // "eth", "ipv4", "udp", "vxlan", "icmp"
   nlohmann::ordered_json fields;  // proto-specific, JSON-ready
   std::string summary;           // "IPv4 100.96.1.2 > 100.96.2.3 ttl 63"
+  // Where the layer sits in the captured bytes: its header (ICMP: the whole
+  // message, payload included), as Wireshark highlights it.
+  size_t offset = 0, length = 0;
 };
 
 // What identifies our probe inside any packet.

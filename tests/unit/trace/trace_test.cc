@@ -43,6 +43,14 @@ TEST(Decode, FindsTheProbeInsideUdpEncapsulation) {
   EXPECT_EQ(inner_ipv4(d.layers)->fields["ttl"], 62);
 }
 
+TEST(Decode, EachLayerKnowsWhereItsBytesAre) {
+  auto d = decode(net::as_bytes(in_udp(echo(net::kIcmpEchoRequest, kC1, kC2, 62))), LinkType::ethernet, key());
+  std::vector<std::pair<size_t, size_t>> extents;
+  for (auto& l : d.layers) extents.push_back({l.offset, l.length});
+  // Ethernet, IPv4, UDP, the inner IPv4, and ICMP with its 16-byte payload.
+  EXPECT_EQ(extents, (std::vector<std::pair<size_t, size_t>>{{0, 14}, {14, 20}, {34, 8}, {42, 20}, {62, 24}}));
+}
+
 TEST(Decode, FindsTheProbeInsideVxlan) {
   Bytes vx(8);
   vx[0] = std::byte(0x08);
