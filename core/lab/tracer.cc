@@ -5,6 +5,7 @@
 
 #include "core/lab/services.h"
 #include "core/os/capture.h"
+#include "core/overlay/lease.h"
 #include "core/scenario/names.h"
 #include "core/trace/decode.h"
 #include "core/trace/render.h"
@@ -61,6 +62,13 @@ std::optional<trace::DaemonState> daemon_state(const LabDir& dir, const std::str
   trace::DaemonState d{s->backend, s->lease, {}};
   for (const auto& p : s->peers) d.peers.push_back({p.subnet, p.public_ip, p.port.value_or(0)});
   return d;
+}
+
+// Where the walk's commands look: this lab, and etcd in its node's namespace.
+trace::Origin origin(const RunningLab& lab) {
+  const auto& o = lab.scenario.overlay;
+  bool etcd = o.store == scenario::Store::etcd;
+  return {lab.name, scenario::to_string(o.backend), etcd ? o.etcd_node : "", etcd ? overlay::kDefaultPrefix : ""};
 }
 
 }  // namespace
@@ -136,6 +144,7 @@ Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::s
                         out.report.dst};
     return trace::Sent{key, out.report.received() > 0, out.report.reply_ttl(), outcome(out.report)};
   });
+  out.trace.origin = origin(lab);
   return out;
 }
 

@@ -33,6 +33,17 @@ std::string fdb_text(const FdbEntry& f) {
   return out;
 }
 
+// "the route 100.96.0.0/16", or "the default route".
+std::string route_name(const RouteEntry& r) {
+  return r.dst.len() == 0 ? "the default route" : "the route " + r.dst.str();
+}
+
+// A clause made the start of a sentence, ended with a full stop.
+std::string sentence(std::string clause) {
+  if (!clause.empty() && clause[0] >= 'a' && clause[0] <= 'z') clause[0] = char(clause[0] - 'a' + 'A');
+  return clause + ".";
+}
+
 class Explainer {
  public:
   Explainer(const Snapshot& s) : s_(s) {}
@@ -41,6 +52,7 @@ class Explainer {
     auto it = s_.hosts.find(hop.host);
     if (it == s_.hosts.end()) return std::nullopt;
     host_ = &it->second;
+    name_ = hop.host;
     Decision d;
     const LinkEntry* link = host_->link(hop.iface);
     bool port = link && !link->master.empty();
@@ -57,26 +69,39 @@ class Explainer {
   }
 
  private:
-  void route(net::Ipv4 dst, Decision& d, bool with_neighbour) {
+  // Sets the route (and with_neighbour, the neighbour and VXLAN FDB entries
+  // it led to) and returns them as a clause of the hop's sentence.
+  std::string route(net::Ipv4 dst, Decision& d, bool with_neighbour) {
     const RouteEntry* r = lookup_route(*host_, dst);
     if (!r) {
       d.route = "no route to " + dst.str();
-      return;
+      return name_ + " has no route to " + dst.str() + ", so its kernel drops the packet";
     }
     d.route = route_get(*host_, dst, *r);
     d.matched = format_route(*r);
-    if (!with_neighbour) return;
+    std::string clause = route_name(*r) + " sends " + dst.str() +
+                         (r->via ? " to the gateway " + r->via->str() + " on " : " out of ") + r->dev;
+    if (!with_neighbour) return clause;
     net::Ipv4 next = r->via.value_or(dst);
-    for (const auto& n : host_->neighbours)
-      if (n.dev == r->dev && n.ip == next) {
-        d.neighbour = neighbour_text(n);
-        if (n.mac) vxlan_fdb(r->dev, *n.mac, d);
-      }
+    for (const auto& n : host_->neighbours) {
+      if (n.dev != r->dev || n.ip != next) continue;
+      d.neighbour = neighbour_text(n);
+      if (!n.mac) continue;
+      clause += ", to the MAC " + n.mac->str() + " the neighbour table holds for " + next.str();
+      if (const FdbEntry* f = vxlan_fdb(r->dev, *n.mac, d))
+        clause += ", and the FDB sends that MAC to " + f->dst->str();
+    }
+    return clause;
   }
 
-  void vxlan_fdb(const std::string& dev, net::Mac mac, Decision& d) {
+  const FdbEntry* vxlan_fdb(const std::string& dev, net::Mac mac, Decision& d) {
+    const FdbEntry* found = nullptr;
     for (const auto& f : host_->fdb)
-      if (f.dev == dev && f.mac == mac && f.dst) d.fdb = fdb_text(f);
+      if (f.dev == dev && f.mac == mac && f.dst) {
+        d.fdb = fdb_text(f);
+        found = &f;
+      }
+    return found;
   }
 
   void tun(const Hop& hop, Decision& d) {
@@ -84,53 +109,73 @@ class Explainer {
     if (hop.dir == Direction::in) {
       d.userspace = "TUN write";
       d.encap = "overlayd writes the inner packet into " + hop.iface + " (user space -> kernel)";
+      d.sentence = sentence("from user space, overlayd writes the inner packet into " + hop.iface + ", and " + name_ +
+                            "'s kernel routes it as if it had arrived on " + hop.iface);
       return;
     }
     d.userspace = "TUN read";
-    if (dst) route(*dst, d, false);
-    if (!host_->daemon || !dst) return;
+    std::string clause = dst ? route(*dst, d, false) : "the packet goes out of " + hop.iface;
+    if (!host_->daemon || !dst) {
+      d.sentence = sentence(clause);
+      return;
+    }
     for (const auto& p : host_->daemon->peers)
       if (p.subnet.contains(*dst)) {
         d.lease = p.subnet.str() + " -> " + p.public_ip.str() + ":" + std::to_string(p.port);
         d.encap = "overlayd reads it from " + hop.iface + " (kernel -> user space), finds the lease of " +
                   p.subnet.str() + " and sends it inside UDP to " + p.public_ip.str() + ":" + std::to_string(p.port);
+        d.sentence = sentence(clause + ", where overlayd reads it (kernel -> user space) and finds the lease " +
+                              d.lease);
         return;
       }
     d.lease = "none covers " + dst->str();
     d.encap = "overlayd reads it from " + hop.iface + "; no lease covers " + dst->str() +
               ", so it answers with ICMP net unreachable";
+    d.sentence = sentence(clause + ", where overlayd reads it, finds no lease for it and answers with ICMP net "
+                                   "unreachable");
   }
 
   void bridge(const Hop& hop, const LinkEntry& link, Decision& d) {
     auto dst = mac_field(first(hop.layers, "eth"), "dst");
     const LinkEntry* br = host_->link(link.master);
     if (hop.dir == Direction::in) {
-      if (dst && br && br->mac == dst)
+      if (dst && br && br->mac == dst) {
         d.bridge = "bridge " + link.master + ": frame for the bridge's own address, passed up to IP";
-      else
+        d.sentence = sentence("the frame is addressed to " + link.master + "'s own MAC, so bridge " + link.master +
+                              " passes it up to " + name_ + "'s IP layer");
+      } else {
         d.bridge = "bridge " + link.master + " switches the frame";
+        d.sentence = sentence("bridge " + link.master + " switches the frame on by its destination MAC");
+      }
       return;
     }
     for (const auto& f : host_->fdb)
       if (dst && f.mac == *dst && f.master == link.master) {
         d.bridge = "bridge " + link.master + " forwards it to " + f.dev;
         d.fdb = fdb_text(f);
+        d.sentence = sentence("bridge " + link.master + "'s FDB has " + f.mac.str() + " on port " + f.dev +
+                              ", so the frame goes out there");
         return;
       }
     d.bridge = "bridge " + link.master + " floods it (no FDB entry for its destination)";
+    d.sentence = sentence("bridge " + link.master + " has no FDB entry for the frame's destination and floods it");
   }
 
   void routed(const Hop& hop, const LinkEntry* link, Decision& d) {
     auto dst = ip_field(outer_ipv4(hop.layers), "dst");
     bool arp = link && link->kind != "tun";
-    if (dst) route(*dst, d, arp);
+    if (!dst) return;
+    std::string clause = route(*dst, d, arp);
     const Layer* udp = overlay_udp(hop, s_.overlay_port);
-    if (!udp) return;
-    if (first(hop.layers, "vxlan"))
+    if (udp && first(hop.layers, "vxlan")) {
       d.encap = "the kernel's VXLAN device wrapped the frame (VNI " +
                 first(hop.layers, "vxlan")->fields["vni"].dump() + ") in UDP to port " + std::to_string(s_.overlay_port);
-    else if (host_->daemon && udp->fields["sport"] == s_.overlay_port)
+      clause = d.encap + "; " + clause;
+    } else if (udp && host_->daemon && udp->fields["sport"] == s_.overlay_port) {
       d.userspace = "UDP send";
+      clause = "from user space, overlayd sends the datagram to the kernel; " + clause;
+    }
+    d.sentence = sentence(clause);
   }
 
   void arrived(const Hop& hop, Decision& d) {
@@ -142,18 +187,25 @@ class Explainer {
       d.encap = "UDP port " + std::to_string(s_.overlay_port) +
                 " belongs to the VXLAN device, which strips the outer headers (VNI " +
                 first(hop.layers, "vxlan")->fields["vni"].dump() + ")";
+      d.sentence = sentence(d.encap);
     } else if (mine && udp && host_->daemon && udp->fields["dport"] == s_.overlay_port) {
       d.userspace = "UDP receive";
       d.encap = "the kernel hands the datagram to overlayd's socket on port " + std::to_string(s_.overlay_port) +
                 " (kernel -> user space)";
+      d.sentence = sentence("UDP port " + std::to_string(s_.overlay_port) + " is overlayd's socket: " + d.encap);
+    } else if (mine) {
+      d.local = "delivered: " + dst->str() + " is this host's address";
+      d.sentence = sentence(dst->str() + " is one of " + name_ + "'s addresses, so the packet is delivered here");
     } else {
-      d.local = mine ? "delivered: " + dst->str() + " is this host's address"
-                     : "not for this host: forwarded (ip_forward=1), the next hop shows the route";
+      d.local = "not for this host: forwarded (ip_forward=1), the next hop shows the route";
+      d.sentence = sentence(dst->str() + " is not one of " + name_ + "'s addresses, so " + name_ +
+                            " forwards it (ip_forward=1); the next hop shows the route");
     }
   }
 
   const Snapshot& s_;
   const HostState* host_ = nullptr;
+  std::string name_;  // the hop's host
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/trace/walk.h"
+
 namespace ovl::trace {
 namespace {
 
@@ -54,40 +56,68 @@ std::string render_table(const Trace& t) {
   return out;
 }
 
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// A layer's fields plus where it sits in the bytes and whether it was
+// added at this hop (walk.h).
+Json layer_json(const Layer& l, bool added) {
+  Json layer{{"proto", l.proto}};
+  for (auto& [k, v] : l.fields.items()) layer[k] = v;
+  layer["summary"] = l.summary;
+  layer["offset"] = l.offset;
+  layer["length"] = l.length;
+  layer["added"] = added;
+  return layer;
+}
+
+Json decision_json(const std::optional<Decision>& decision) {
+  if (!decision) return nullptr;
+  const auto& d = *decision;
+  Json dj = Json::object();
+  for (auto [k, v] : {std::pair{"userspace", &d.userspace}, {"route", &d.route}, {"matched", &d.matched},
+                      {"neighbour", &d.neighbour}, {"fdb", &d.fdb}, {"bridge", &d.bridge}, {"lease", &d.lease},
+                      {"encap", &d.encap}, {"local", &d.local}, {"sentence", &d.sentence}})
+    if (!v->empty()) dj[k] = *v;
+  return dj;
+}
+
+Json hop_json(const Hop& h, const HopWalk& w) {
+  Json hop{{"seq", h.seq}, {"t_ns", h.t_ns}, {"host", h.host}, {"if", h.iface}, {"dir", to_string(h.dir)},
+           {"leg", to_string(h.leg)}, {"dt_ns", w.dt_ns}, {"since_ns", w.since_ns}};
+  hop["layers"] = Json::array();
+  for (size_t i = 0; i < h.layers.size(); ++i) hop["layers"].push_back(layer_json(h.layers[i], w.added[i]));
+  hop["removed"] = Json::array();
+  for (const Layer* l : w.removed) hop["removed"].push_back({{"proto", l->proto}, {"summary", l->summary}});
+  hop["decision"] = decision_json(h.decision);
+  hop["crossing"] = w.crossing.empty() ? Json(nullptr) : Json(w.crossing);
+  hop["commands"] = w.commands;
+  hop["link"] = h.link == LinkType::ethernet ? "ethernet" : "raw";
+  hop["wire_len"] = h.wire_len;
+  hop["bytes"] = hex(h.bytes);
+  return hop;
+}
+
+}  // namespace
+
 nlohmann::ordered_json to_json(const Trace& t) {
-  nlohmann::ordered_json j;
+  Json j;
   j["probe"] = t.probe;
   j["from"] = t.from;
   j["to"] = t.to;
   j["dst"] = t.dst.str();
   j["reply"] = t.reply;
-  j["ttl"] = t.ttl ? nlohmann::ordered_json(*t.ttl) : nlohmann::ordered_json(nullptr);
+  j["ttl"] = t.ttl ? Json(*t.ttl) : Json(nullptr);
   j["outcome"] = t.outcome;
   j["crossings"] = {{"request", t.crossings(Leg::request)}, {"reply", t.crossings(Leg::reply)}};
-  j["hops"] = nlohmann::ordered_json::array();
-  for (const auto& h : t.hops) {
-    nlohmann::ordered_json hop{{"seq", h.seq}, {"t_ns", h.t_ns}, {"host", h.host}, {"if", h.iface},
-                               {"dir", to_string(h.dir)}, {"leg", to_string(h.leg)}};
-    hop["layers"] = nlohmann::ordered_json::array();
-    for (const auto& l : h.layers) {
-      nlohmann::ordered_json layer{{"proto", l.proto}};
-      for (auto& [k, v] : l.fields.items()) layer[k] = v;
-      layer["summary"] = l.summary;
-      hop["layers"].push_back(layer);
-    }
-    if (!h.decision) {
-      hop["decision"] = nullptr;
-    } else {
-      const auto& d = *h.decision;
-      nlohmann::ordered_json dj;
-      for (auto [k, v] : {std::pair{"userspace", &d.userspace}, {"route", &d.route}, {"matched", &d.matched},
-                          {"neighbour", &d.neighbour}, {"fdb", &d.fdb}, {"bridge", &d.bridge}, {"lease", &d.lease},
-                          {"encap", &d.encap}, {"local", &d.local}})
-        if (!v->empty()) dj[k] = *v;
-      hop["decision"] = dj;
-    }
-    j["hops"].push_back(hop);
-  }
+  j["lab"] = t.origin.lab;
+  j["backend"] = t.origin.backend;
+  j["etcd"] = t.origin.etcd_host.empty() ? Json(nullptr)
+                                         : Json{{"host", t.origin.etcd_host}, {"prefix", t.origin.etcd_prefix}};
+  j["hops"] = Json::array();
+  auto walked = walk(t);
+  for (size_t i = 0; i < t.hops.size(); ++i) j["hops"].push_back(hop_json(t.hops[i], walked[i]));
   return j;
 }
 
@@ -110,6 +140,7 @@ Decision decision_from(const nlohmann::ordered_json& j) {
   get("lease", d.lease);
   get("encap", d.encap);
   get("local", d.local);
+  get("sentence", d.sentence);
   return d;
 }
 
@@ -122,11 +153,14 @@ Hop hop_from(const nlohmann::ordered_json& j) {
   h.dir = dir_from(j.at("dir"));
   h.leg = leg_from(j.at("leg"));
   for (const auto& l : j.at("layers")) {
-    Layer layer{l.at("proto"), {}, l.value("summary", "")};
+    Layer layer{l.at("proto"), {}, l.value("summary", ""), l.value("offset", size_t(0)), l.value("length", size_t(0))};
     for (auto& [k, v] : l.items())
-      if (k != "proto" && k != "summary") layer.fields[k] = v;
+      if (k != "proto" && k != "summary" && k != "offset" && k != "length" && k != "added") layer.fields[k] = v;
     h.layers.push_back(layer);
   }
+  h.link = j.value("link", "ethernet") == "raw" ? LinkType::raw_ip : LinkType::ethernet;
+  h.bytes = from_hex(j.value("bytes", "")).value_or(std::vector<std::byte>());
+  h.wire_len = j.value("wire_len", uint32_t(h.bytes.size()));
   if (!j.at("decision").is_null()) h.decision = decision_from(j.at("decision"));
   return h;
 }
@@ -142,6 +176,12 @@ Trace from_json(const nlohmann::ordered_json& j) {
   t.reply = j.at("reply");
   if (!j.at("ttl").is_null()) t.ttl = j.at("ttl").get<int>();
   t.outcome = j.value("outcome", "");
+  t.origin.lab = j.value("lab", "");
+  t.origin.backend = j.value("backend", "");
+  if (j.contains("etcd") && j["etcd"].is_object()) {
+    t.origin.etcd_host = j["etcd"].value("host", "");
+    t.origin.etcd_prefix = j["etcd"].value("prefix", "");
+  }
   for (const auto& h : j.at("hops")) t.hops.push_back(hop_from(h));
   return t;
 }

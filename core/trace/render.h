@@ -12,7 +12,8 @@ namespace ovl::trace {
 
 std::string render_table(const Trace& trace);
 nlohmann::ordered_json to_json(const Trace& trace);
-// Reads what to_json wrote (bytes and capture points are not kept there).
+// Reads what to_json wrote (capture points are not kept there; what the walk
+// derives, walk.h, is derived again).
 // Throws nlohmann::json::exception on JSON of another shape.
 Trace from_json(const nlohmann::ordered_json& json);
 std::string to_pcapng(const Trace& trace);

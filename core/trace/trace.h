@@ -24,6 +24,7 @@ struct Decision {
   std::string encap;      // encapsulation added or removed here
   std::string local;      // delivered to this host, or forwarded onward
   std::string userspace;  // "TUN read", "UDP send", "UDP receive", "TUN write"
+  std::string sentence;   // all of the above as one sentence, for a student
   bool empty() const;
   std::string text() const;
 };
@@ -43,8 +44,18 @@ struct Hop {
   std::string name() const { return host + ":" + iface; }
 };
 
+// Where a trace was taken, so that the walk can name the commands a student
+// types to look for themselves (walk.h).
+struct Origin {
+  std::string lab;          // for `overlaylab exec LAB HOST -- ...`
+  std::string backend;      // "udp", "vxlan", "host-gw"
+  std::string etcd_host;    // the host where etcdctl reaches the leases; empty for the embedded store
+  std::string etcd_prefix;  // "/coreos.com/network"
+};
+
 struct Trace {
   std::string probe, from, to;
+  Origin origin;
   net::Ipv4 dst;
   std::vector<CapturePoint> points;
   std::vector<Hop> hops;  // request leg first, each leg in time order

@@ -139,6 +139,22 @@ TEST(Explain, RoutesAsIpRouteGetAndTheLeaseAtTheUserSpaceHop) {
   EXPECT_FALSE(t.hops[0].decision);  // container-1 is not in this snapshot
 }
 
+TEST(Explain, SaysEachDecisionInOneSentence) {
+  auto t = build_trace(walk(), key(), {});
+  explain(t, node1_snapshot());
+  EXPECT_EQ(t.hops[1].decision->sentence,
+            "The frame is addressed to docker0's own MAC, so bridge docker0 passes it up to node1's IP layer.");
+  EXPECT_EQ(t.hops[2].decision->sentence,
+            "100.96.2.3 is not one of node1's addresses, so node1 forwards it (ip_forward=1); the next hop shows the "
+            "route.");
+  EXPECT_EQ(t.hops[3].decision->sentence,
+            "The route 100.96.0.0/16 sends 100.96.2.3 out of flannel0, where overlayd reads it (kernel -> user space) "
+            "and finds the lease 100.96.2.0/24 -> 172.20.54.98:8285.");
+  EXPECT_EQ(t.hops[4].decision->sentence,
+            "From user space, overlayd sends the datagram to the kernel; the route 172.20.32.0/19 sends 172.20.54.98 "
+            "out of eth0, to the MAC 02:00:00:00:00:0b the neighbour table holds for 172.20.54.98.");
+}
+
 TEST(Explain, LongestPrefixWins) {
   auto s = node1_snapshot();
   auto& host = s.hosts["node1"];
