@@ -12,10 +12,6 @@ constexpr const char* kReplyColour = "#d4540b";
 constexpr const char* kAddedFill = "#ffe98a";
 constexpr size_t kWrap = 46;
 
-std::string title(const scenario::Scenario& s) {
-  return s.name + ": " + scenario::to_string(s.overlay.backend) + " overlay " + s.overlay.network.str();
-}
-
 // Breaks text into lines of about width characters at spaces.
 std::vector<std::string> wrap(const std::string& text, size_t width) {
   std::vector<std::string> lines{""};
@@ -86,9 +82,12 @@ std::string tooltip(const trace::Hop& hop) {
   return out;
 }
 
+// Draws a trace's hops as arrows over the lab. For the walk, an arrow is
+// labelled with its hop's number only and classed "hop hop-<seq> part-<k>"
+// (k counts the arrows of one hop, in the order the packet takes them).
 class PathDrawer {
  public:
-  PathDrawer(LabDiagram& d) : d_(d), g_(d.graph()) {}
+  PathDrawer(LabDiagram& d, bool walk = false) : d_(d), g_(d.graph()), walk_(walk) {}
 
   void draw(const trace::Trace& t) {
     for (auto leg : {trace::Leg::request, trace::Leg::reply}) {
@@ -97,9 +96,12 @@ class PathDrawer {
       for (const auto& hop : t.hops) {
         if (hop.leg != leg) continue;
         if (!from) from = d_.stack(hop.host, leg == trace::Leg::request ? "probe " + t.probe + " sent" : "answers");
+        start_hop(hop.seq);
         from = step(from, previous, hop);
         previous = &hop;
       }
+      // The answer goes up the destination's stack: the way into the reply's first hop.
+      start_hop(previous ? previous->seq + 1 : 0);
       if (previous && leg == trace::Leg::request && t.reply) arrow(from, d_.stack(previous->host, "echo answered"), leg, "");
     }
   }
@@ -122,10 +124,20 @@ class PathDrawer {
     }
     if (from != to) {
       Edge e = arrow(from, to, hop.leg, "");
-      g_.set_html(e, "label", hop_table(hop, previous));
-      g_.set(e, "tooltip", tooltip(hop));
+      if (walk_) {
+        g_.set_html(e, "label", "<B>" + std::to_string(hop.seq) + "</B>");
+        g_.set(e, "fontsize", "16");
+      } else {
+        g_.set_html(e, "label", hop_table(hop, previous));
+        g_.set(e, "tooltip", tooltip(hop));
+      }
     }
     return to;
+  }
+
+  void start_hop(int seq) {
+    if (seq != hop_) part_ = 0;
+    hop_ = seq;
   }
 
   Edge arrow(Node from, Node to, trace::Leg leg, const std::string& label) {
@@ -137,30 +149,47 @@ class PathDrawer {
     g_.set(e, "style", "solid");
     g_.set(e, "constraint", "false");  // the lab's layout stays; arrows follow it
     if (!label.empty()) g_.set(e, "label", label);
+    if (walk_) g_.set(e, "class", "hop hop-" + std::to_string(hop_) + " part-" + std::to_string(++part_));
     return e;
   }
 
   LabDiagram& d_;
   Graph& g_;
+  bool walk_;
   int edges_ = 0;
+  int hop_ = 0, part_ = 0;  // the hop being drawn and its arrows so far
 };
 
 }  // namespace
 
+std::string lab_title(const scenario::Scenario& s) {
+  return s.name + ": " + scenario::to_string(s.overlay.backend) + " overlay " + s.overlay.network.str();
+}
+
 Rendered render_topology(const scenario::Scenario& s, const Leases& leases, bool render_svg) {
-  LabDiagram d(s, leases, title(s));
+  LabDiagram d(s, leases, lab_title(s));
   Rendered r{d.graph().dot(), ""};
   if (render_svg) r.svg = d.graph().svg();
   return r;
 }
 
 Rendered render_path(const scenario::Scenario& s, const Leases& leases, const trace::Trace& t, bool render_svg) {
-  LabDiagram d(s, leases, title(s) + " - probe " + t.probe + ": " + t.from + " -> " + t.to + " (" + t.outcome +
+  LabDiagram d(s, leases, lab_title(s) + " - probe " + t.probe + ": " + t.from + " -> " + t.to + " (" + t.outcome +
                               (t.ttl ? ", ttl=" + std::to_string(*t.ttl) : "") + ")");
   PathDrawer(d).draw(t);
   Rendered r{d.graph().dot(), ""};
   if (render_svg) r.svg = d.graph().svg();
   return r;
+}
+
+Rendered render_walk_diagram(const scenario::Scenario& s, const Leases& leases, const trace::Trace& t) {
+  // 14 pt or more, drawn at its natural size: the page scales it no
+  // smaller than a projector's audience can read.
+  LabDiagram d(s, leases, lab_title(s), {14, 14});
+  Graph& g = d.graph();
+  g.set(g.root(), "size", "");
+  PathDrawer(d, true).draw(t);
+  return {g.dot(), g.svg()};
 }
 
 void write_rendered(const Rendered& r, const std::filesystem::path& dir, const std::string& stem) {

@@ -24,10 +24,18 @@ struct Rendered {
 
 using Leases = std::map<std::string, scenario::NodeLease>;
 
+// "two-node: udp overlay 100.96.0.0/16", the drawings' title.
+std::string lab_title(const scenario::Scenario& s);
+
 // render_svg false skips Graphviz's layout (golden tests need only DOT).
 Rendered render_topology(const scenario::Scenario& s, const Leases& leases, bool render_svg = true);
 Rendered render_path(const scenario::Scenario& s, const Leases& leases, const trace::Trace& trace,
                      bool render_svg = true);
+
+// The path for the HTML walk (walk_page.h): each hop's arrows labelled with
+// its number only and classed "hop hop-<seq> part-<k>" for the page's
+// script; text of 14 pt or more, drawn at its natural size.
+Rendered render_walk_diagram(const scenario::Scenario& s, const Leases& leases, const trace::Trace& trace);
 
 // Writes <stem>.dot and <stem>.svg into dir.
 void write_rendered(const Rendered& r, const std::filesystem::path& dir, const std::string& stem);

@@ -26,9 +26,9 @@ std::string mtu(int m) { return "MTU " + std::to_string(m); }
 }  // namespace
 
 LabDiagram::LabDiagram(const scenario::Scenario& s, const std::map<std::string, scenario::NodeLease>& leases,
-                       const std::string& title)
+                       const std::string& title, Fonts fonts)
     : s_(s), g_(s.name) {
-  style(title);
+  style(title, fonts);
   // Top to bottom as the seeds draw a host: containers, bridge, overlay
   // device, uplink; the underlay below them all.
   for (size_t i = 0; i < s.nodes.size(); ++i) {
@@ -43,7 +43,7 @@ LabDiagram::LabDiagram(const scenario::Scenario& s, const std::map<std::string, 
   }
 }
 
-void LabDiagram::style(const std::string& title) {
+void LabDiagram::style(const std::string& title, Fonts fonts) {
   auto* root = g_.root();
   g_.set(root, "label", title);
   g_.set(root, "labelloc", "b");  // the top is where the first hops' labels go
@@ -57,12 +57,12 @@ void LabDiagram::style(const std::string& title) {
   g_.set(root, "size", "19.2,10.8");
   g_.set(root, "ratio", "compress");
   g_.defaults(AGNODE, "fontname", kFont);
-  g_.defaults(AGNODE, "fontsize", "12");
+  g_.defaults(AGNODE, "fontsize", std::to_string(fonts.node));
   g_.defaults(AGNODE, "shape", "box");
   g_.defaults(AGNODE, "style", "rounded,filled");
   g_.defaults(AGNODE, "fillcolor", "white");
   g_.defaults(AGEDGE, "fontname", kFont);
-  g_.defaults(AGEDGE, "fontsize", "11");
+  g_.defaults(AGEDGE, "fontsize", std::to_string(fonts.edge));
   g_.defaults(AGEDGE, "color", "#8c8c8c");
 }
 

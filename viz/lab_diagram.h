@@ -18,10 +18,15 @@ inline constexpr const char* kFont = "DejaVu Sans";
 
 class LabDiagram {
  public:
+  // Point sizes of the nodes' and the edges' text.
+  struct Fonts {
+    int node = 12, edge = 11;
+  };
+
   // leases: each node's lease and MTU (from subnet.env on a live lab, or
   // predicted for `overlaylab graph`).
   LabDiagram(const scenario::Scenario& s, const std::map<std::string, scenario::NodeLease>& leases,
-             const std::string& title);
+             const std::string& title, Fonts fonts = {12, 11});
 
   Graph& graph() { return g_; }
   const scenario::Scenario& scenario() const { return s_; }
@@ -37,7 +42,7 @@ class LabDiagram {
   Node stack(const std::string& host, const std::string& label);
 
  private:
-  void style(const std::string& title);
+  void style(const std::string& title, Fonts fonts);
   void add_segment(const scenario::Segment& seg);
   void add_router(const scenario::Router& r);
   void add_node(const scenario::Node& node, const scenario::NodeLease* lease, bool outward);

@@ -6,7 +6,9 @@
 #include "core/lab/bringup.h"
 #include "core/trace/expect.h"
 #include "core/trace/render.h"
+#include "core/util/files.h"
 #include "viz/diagrams.h"
+#include "viz/walk_page.h"
 
 namespace ovl::overlaylab {
 
@@ -23,8 +25,10 @@ bool trace_and_check(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const
   auto leases = lab::read_leases(lab.dir, lab.scenario);
   viz::write_rendered(viz::render_path(lab.scenario, leases, traced.trace), out, "path-" + probe_name);
   viz::write_rendered(viz::render_topology(lab.scenario, leases), out, "topology");
+  util::write_file_atomically(out / ("walk-" + probe_name + ".html"),
+                              viz::render_walk(lab.scenario, leases, traced.trace));
   std::cout << "wrote trace-" << probe_name << ".json, .pcapng, path-" << probe_name
-            << ".dot/.svg and topology.dot/.svg in " << out.string() << "\n";
+            << ".dot/.svg, topology.dot/.svg and walk-" << probe_name << ".html in " << out.string() << "\n";
   auto problems = trace::check_expectations(lab.scenario.expects, traced.trace);
   for (const auto& p : problems) std::cout << "FAIL " << probe_name << ": " << p << "\n";
   if (problems.empty()) std::cout << "ok   " << probe_name << "\n";
