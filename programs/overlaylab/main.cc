@@ -29,6 +29,7 @@ const Verb kVerbs[] = {
     {"ping", "send ICMP echo between two lab hosts: ping LAB FROM TO", ovl::overlaylab::verb_ping},
     {"run", "up, the scenario's probes traced hop by hop, expectations, down", ovl::overlaylab::verb_run},
     {"trace", "trace a probe hop by hop in a running lab: trace LAB FROM TO", ovl::overlaylab::verb_trace},
+    {"step", "trace a probe and walk it hop by hop in the terminal: step LAB FROM TO", ovl::overlaylab::verb_step},
     {"compare", "run the scenario's probes on udp, vxlan and host-gw; one table", ovl::overlaylab::verb_compare},
     {"status", "leases, peers and counters of each node's overlayd", ovl::overlaylab::verb_status},
     {"stop", "stop a node's overlayd (or --etcd) and keep it stopped", ovl::overlaylab::verb_stop},

@@ -7,6 +7,7 @@
 #include "core/trace/expect.h"
 #include "core/trace/render.h"
 #include "core/util/files.h"
+#include "programs/overlaylab/stepper.h"
 #include "viz/diagrams.h"
 #include "viz/walk_page.h"
 
@@ -18,15 +19,16 @@ std::filesystem::path default_out_dir(const std::string& lab) {
 
 bool trace_and_check(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const std::string& probe_name,
                      const std::string& from, const std::string& to, const lab::TraceOptions& options,
-                     const std::filesystem::path& out) {
+                     const std::filesystem::path& out, bool step) {
   auto traced = lab::trace_probe(lab, net, probe_name, from, to, options);
-  std::cout << trace::render_table(traced.trace);
+  if (!step) std::cout << trace::render_table(traced.trace);
   lab::write_trace_files(traced.trace, out);
   auto leases = lab::read_leases(lab.dir, lab.scenario);
   viz::write_rendered(viz::render_path(lab.scenario, leases, traced.trace), out, "path-" + probe_name);
   viz::write_rendered(viz::render_topology(lab.scenario, leases), out, "topology");
   util::write_file_atomically(out / ("walk-" + probe_name + ".html"),
                               viz::render_walk(lab.scenario, leases, traced.trace));
+  if (step) step_through(traced.trace);
   std::cout << "wrote trace-" << probe_name << ".json, .pcapng, path-" << probe_name
             << ".dot/.svg, topology.dot/.svg and walk-" << probe_name << ".html in " << out.string() << "\n";
   auto problems = trace::check_expectations(lab.scenario.expects, traced.trace);

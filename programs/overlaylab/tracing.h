@@ -1,5 +1,6 @@
-// Tracing shared by the trace and run verbs: trace one probe, print its
-// table, write its files, and check an <expect>'s hop list against it.
+// Tracing shared by the trace, step and run verbs: trace one probe, print
+// its table or step through it, write its files, and check an <expect>'s
+// hop list against it.
 #pragma once
 
 #include <filesystem>
@@ -12,12 +13,13 @@ namespace ovl::overlaylab {
 // --out's default: ./overlaylab-out/<lab>/
 std::filesystem::path default_out_dir(const std::string& lab);
 
-// Traces from -> to, prints the table, writes the files into out (the HTML
-// walk among them). The expectations of the scenario for probe_name (reply,
-// ttl, hops) are checked and their failures printed. Returns true when all
-// passed (a probe with no <expect> passes when it got a reply).
+// Traces from -> to, prints the table (with step, walks it hop by hop
+// instead, stepper.h), writes the files into out (the HTML walk among them).
+// The expectations of the scenario for probe_name (reply, ttl, hops) are
+// checked and their failures printed. Returns true when all passed (a probe
+// with no <expect> passes when it got a reply).
 bool trace_and_check(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const std::string& probe_name,
                      const std::string& from, const std::string& to, const lab::TraceOptions& options,
-                     const std::filesystem::path& out);
+                     const std::filesystem::path& out, bool step = false);
 
 }  // namespace ovl::overlaylab

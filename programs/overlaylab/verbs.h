@@ -22,6 +22,7 @@ int verb_exec(const VerbArgs& args);
 int verb_ping(const VerbArgs& args);
 int verb_run(const VerbArgs& args);
 int verb_trace(const VerbArgs& args);
+int verb_step(const VerbArgs& args);
 int verb_compare(const VerbArgs& args);
 int verb_status(const VerbArgs& args);
 int verb_stop(const VerbArgs& args);

@@ -1,4 +1,5 @@
-// overlaylab trace: one probe through a running lab, captured at every hop.
+// overlaylab trace: one probe through a running lab, captured at every hop;
+// overlaylab step: the same, walked hop by hop in the terminal.
 #include <iostream>
 
 #include "programs/overlaylab/cli.h"
@@ -6,16 +7,18 @@
 #include "programs/overlaylab/verbs.h"
 
 namespace ovl::overlaylab {
+namespace {
 
-int verb_trace(const VerbArgs& args) {
+int trace_verb(const VerbArgs& args, const std::string& verb, bool step) {
   po::options_description opts("options");
   opts.add_options()("out", po::value<std::string>(), "directory for trace files (default ./overlaylab-out/LAB)")(
       "name", po::value<std::string>()->default_value("trace"), "probe name, used in file names")(
       "timeout,W", po::value<double>()->default_value(1.0, "1"), "seconds to wait for the answer")(
       "fabric", "also capture on the underlay bridges' ports");
-  auto a = parse(args, "overlaylab trace LAB FROM TO [--out DIR]", opts, {"lab", "from", "to"});
+  if (!step) opts.add_options()("step", "walk the trace hop by hop in the terminal (as overlaylab step)");
+  auto a = parse(args, "overlaylab " + verb + " LAB FROM TO [--out DIR]", opts, {"lab", "from", "to"});
   if (a.help) return kOk;
-  require_root("trace");
+  require_root(verb);
   auto lab = lab::open_lab(lab_argument(a), state_root());
   auto from = a.vm["from"].as<std::string>(), to = a.vm["to"].as<std::string>();
   require_host(lab, from);
@@ -25,8 +28,15 @@ int verb_trace(const VerbArgs& args) {
   options.timeout = std::chrono::milliseconds(int(a.vm["timeout"].as<double>() * 1000));
   options.fabric = a.vm.count("fabric");
   os::LinuxNetworkOps net;
-  bool ok = trace_and_check(lab, net, a.vm["name"].as<std::string>(), from, to, options, out);
+  bool ok = trace_and_check(lab, net, a.vm["name"].as<std::string>(), from, to, options, out,
+                            step || a.vm.count("step"));
   return ok ? kOk : kFailed;
 }
+
+}  // namespace
+
+int verb_trace(const VerbArgs& args) { return trace_verb(args, "trace", false); }
+
+int verb_step(const VerbArgs& args) { return trace_verb(args, "step", true); }
 
 }  // namespace ovl::overlaylab

@@ -1,6 +1,6 @@
 // The classroom walk of a recorded two-node trace: headers added and removed
-// hop by hop, crossings, the commands that show each decision, and the JSON
-// the HTML walk reads.
+// hop by hop, crossings, the commands that show each decision, the JSON the
+// HTML walk reads, and the terminal's screens.
 #include "core/trace/walk.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/trace/render.h"
+#include "core/trace/step_text.h"
 #include "tests/support/files.h"
 
 namespace ovl::trace {
@@ -113,6 +114,29 @@ TEST(WalkJson, CarriesWhatThePageShowsAndReadsBack) {
   EXPECT_EQ(j["hops"][0]["commands"][0], "overlaylab exec two-node container-1 -- ip route get 100.96.2.3");
   // Read back, it writes the same JSON.
   EXPECT_EQ(to_json(from_json(j)), j);
+}
+
+TEST(StepText, ShowsTheHopItsHeadersAndItsCommands) {
+  auto t = recorded();
+  auto screen = render_step(t, walk(t), 4, {false, 100});
+  for (auto want : {"hop 5 of 20", "request leg", "node1:eth0 out", "+ UDP 8285 > 8285", "(added here)",
+                    "user/kernel crossing: user space -> kernel",
+                    "$ overlaylab exec two-node node1 -- ip route get 172.20.54.98", " 4 [5] 6 "})
+    EXPECT_NE(screen.find(want), std::string::npos) << want << "\n" << screen;
+  EXPECT_EQ(screen.find('\x1b'), std::string::npos) << "plain text has no escapes";
+  auto removed = render_step(t, walk(t), 3, {false, 100});
+  EXPECT_NE(removed.find("  - Ethernet"), std::string::npos) << removed;
+}
+
+TEST(StepText, HighlightsTheAddedHeadersBytesInColour) {
+  auto t = recorded();
+  t.hops[4].bytes = std::vector<std::byte>(40, std::byte(0x41));
+  t.hops[4].wire_len = 40;
+  t.hops[4].layers[2].offset = 34;
+  t.hops[4].layers[2].length = 6;  // the capture was cut short
+  auto screen = render_step(t, walk(t), 4, {true, 100});
+  EXPECT_NE(screen.find("\x1b[7m41\x1b[0m"), std::string::npos);
+  EXPECT_NE(screen.find("captured bytes (40 of 40)"), std::string::npos);
 }
 
 }  // namespace
