@@ -61,7 +61,9 @@ std::string render_walk_html(const std::string& title, const std::vector<WalkPag
     data["pages"].push_back(p);
   }
   std::string escaped_title = html_escape(title), json = script_json(data);
-  return fill(assets::walk_html, {{"TITLE", escaped_title}, {"STYLE", assets::walk_css}, {"SCRIPT", assets::walk_js},
+  std::string script;  // one script, its parts in the order walk.html names them
+  for (auto part : {assets::dom_js, assets::diagram_js, assets::panel_js, assets::walk_js}) script += part;
+  return fill(assets::walk_html, {{"TITLE", escaped_title}, {"STYLE", assets::walk_css}, {"SCRIPT", script},
                                   {"DIAGRAMS", diagrams}, {"DATA", json}});
 }
 
