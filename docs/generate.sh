@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates docs/ from scratch: builds the two-node lab, records what a
-# student would type and see (routes, subnet.env, etcd's keys, the trace and
-# its diagrams), tears the lab down, and fills docs/src/walkthrough.md.in.
+# student would type and see (routes, subnet.env, etcd's keys, the trace, its
+# diagrams and its walk), tears the lab down, and fills
+# docs/src/walkthrough.md.in.
 #
 # Usage, as root, from the repository: docs/generate.sh [BUILD_DIR] [OUT_DIR]
 # (OUT_DIR defaults to docs/; tests write elsewhere to compare with it).
@@ -27,6 +28,9 @@ x node1 -- ip -d link show flannel0 | sed -E 's/^[0-9]+: //' > "$work/link-flann
 x node1 -- etcdctl get --prefix /coreos.com/network > "$work/etcd.txt"
 cp "${OVERLAYLAB_STATE_DIR:-/run/overlaylab}/$lab/nodes/node1/run/flannel/subnet.env" "$work/subnet-env.txt"
 (cd "$out" && "$ol" trace "$lab" container-1 container-2 --name p1 --out figures) > "$work/trace.txt"
+# The terminal's walk of a second probe: hop 5's screen, less its timing and bytes.
+"$ol" step "$lab" container-1 container-2 --name p1 --out "$work/step" |
+  awk '/^hop 5 of /{on=1} /^captured bytes/{on=0} on && !/ after hop /' > "$work/step-hop5.txt"
 "$ol" status "$lab" | grep -v -E 'since|expires' > "$work/status.txt" || true
 tshark -r "$out/figures/trace-p1.pcapng" -d udp.port==8285,ip -T fields \
   -e frame.interface_name -e ip.src -e ip.dst 2>/dev/null > "$work/tshark.txt"

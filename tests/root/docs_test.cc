@@ -41,7 +41,8 @@ TEST_F(Docs, RegeneratingDocsGivesTheCommittedWalkthroughAndFigures) {
   auto committed = source_dir() / "docs";
   for (auto file : {"walkthrough.md", "figures/topology.dot", "figures/path-p1.dot"})
     EXPECT_EQ(normalize(read_file(out / file)), normalize(read_file(committed / file))) << file;
-  for (auto file : {"figures/topology.svg", "figures/path-p1.svg", "figures/trace-p1.pcapng", "figures/trace-p1.json"})
+  for (auto file : {"figures/topology.svg", "figures/path-p1.svg", "figures/trace-p1.pcapng", "figures/trace-p1.json",
+                    "figures/walk-p1.html"})
     EXPECT_TRUE(fs::exists(out / file)) << file;
   fs::remove_all(out);
 }
