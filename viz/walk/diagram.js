@@ -105,7 +105,7 @@ class Diagram {
     const node = this.nodes.get(hopName(hop));
     if (node) node.classList.add('here', hop.leg);
     const paths = (this.edges.get(seq) || []).map(({ g }) => g.querySelector('path')).filter(Boolean);
-    this.marker.setAttribute('fill', hop.leg === 'reply' ? 'var(--reply)' : 'var(--request)');
+    this.marker.style.fill = hop.leg === 'reply' ? 'var(--reply)' : 'var(--request)';
     this.run(paths, animate);
     this.reveal(paths.length ? paths[paths.length - 1] : node);
   }
