@@ -1,6 +1,7 @@
 #include "core/lab/journal.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -20,6 +21,7 @@ void Journal::record(const std::string& kind, const std::string& rest) {
   std::string line = kind + (rest.empty() ? "" : " " + rest) + "\n";
   if (::write(fd_, line.data(), line.size()) != ssize_t(line.size()) || ::fdatasync(fd_) != 0)
     throw std::system_error(errno, std::generic_category(), "writing journal " + path_.string());
+  if (++written_ == crash_after_) ::raise(SIGKILL);
 }
 
 void Journal::record_netns(const std::string& name, uint64_t id) { record("netns", name + " " + std::to_string(id)); }

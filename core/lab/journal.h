@@ -46,8 +46,13 @@ class Journal {
 
   static std::vector<JournalEntry> read(const std::filesystem::path& path);
 
+  // For crash tests: SIGKILL this process right after it writes its nth
+  // entry (0: never), the moment the journal says more than exists.
+  void crash_after(size_t nth) { crash_after_ = nth; }
+
  private:
   int fd_;
+  size_t written_ = 0, crash_after_ = 0;
   std::filesystem::path path_;
 };
 

@@ -55,6 +55,7 @@ void make_store_dir(const UpRequest& r, const LabDir& dir, Journal& journal) {
 void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net) {
   const auto& s = *r.scenario;
   Journal journal(dir.journal());
+  journal.crash_after(r.crash_after);
   journal.record("lab", r.lab);
   Executor executor(net, journal, dir.path, s.file, r.cancel);
   executor.apply(scenario::plan_underlay(s, r.lab));

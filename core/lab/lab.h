@@ -45,6 +45,7 @@ struct UpRequest {
   std::filesystem::path root = kDefaultStateRoot;
   std::filesystem::path data_root = kDefaultDataRoot;
   const std::atomic<bool>* cancel = nullptr;
+  size_t crash_after = 0;  // Journal::crash_after, for crash tests
 };
 
 // Throws std::runtime_error (after rolling back) when the lab cannot be built.

@@ -28,12 +28,16 @@ void PeerBook::skip(const Lease& peer, const std::string& why) {
 
 void PeerBook::describe(DaemonStatus& s, const std::function<void(const Lease&, PeerStatus&)>& fill) const {
   for (const auto& [subnet, lease] : served_) {
-    PeerStatus p{subnet, lease.attrs.public_ip};
+    PeerStatus p;
+    p.subnet = subnet;
+    p.public_ip = lease.attrs.public_ip;
     fill(lease, p);
     s.peers.push_back(p);
   }
   for (const auto& [subnet, skipped] : skipped_) {
-    PeerStatus p{subnet, skipped.first.attrs.public_ip};
+    PeerStatus p;
+    p.subnet = subnet;
+    p.public_ip = skipped.first.attrs.public_ip;
     fill(skipped.first, p);
     p.vtep_mac.reset();
     p.via.clear();

@@ -96,7 +96,9 @@ T parsed(const Json& j, const char* key, std::optional<T> (*parse)(std::string_v
 }
 
 PeerStatus peer_from(const Json& j) {
-  PeerStatus p{parsed(j, "subnet", &net::Cidr::parse), parsed(j, "public_ip", &net::Ipv4::parse)};
+  PeerStatus p;
+  p.subnet = parsed(j, "subnet", &net::Cidr::parse);
+  p.public_ip = parsed(j, "public_ip", &net::Ipv4::parse);
   if (j.contains("port")) p.port = j["port"].get<uint16_t>();
   if (j.contains("vtep_mac")) p.vtep_mac = parsed(j, "vtep_mac", &net::Mac::parse);
   p.via = j.value("via", "");

@@ -257,6 +257,9 @@ void Validator::check_bridge_ports() {
 }
 
 void Validator::check_containers() {
+  // A subnet length outside 1..30 is reported with the overlay (a /31 network
+  // defaults to /33 subnets); there is no room to count then.
+  if (s_.overlay.subnet_len < 1 || s_.overlay.subnet_len > 30) return;
   uint64_t room = (uint64_t(1) << (32 - s_.overlay.subnet_len)) - 3;  // network, bridge, broadcast
   for (const auto& n : s_.nodes) {
     std::set<net::Ipv4> seen;

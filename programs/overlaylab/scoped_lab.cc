@@ -1,5 +1,6 @@
 #include "programs/overlaylab/scoped_lab.h"
 
+#include <cstdlib>
 #include <iostream>
 
 #include "programs/overlaylab/cli.h"
@@ -12,6 +13,8 @@ ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name)
   request.cancel = &g_interrupted;
   request.root = state_root();
   request.data_root = data_root();
+  // Crash tests stop up after each journal entry in turn (README, tests).
+  if (const char* n = std::getenv("OVERLAYLAB_CRASH_AFTER")) request.crash_after = std::strtoul(n, nullptr, 10);
   lab::up(request, net_);
   up_ = true;
 }
