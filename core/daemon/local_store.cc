@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <system_error>
 
@@ -89,19 +90,9 @@ class LocalStore::Txn {
  public:
   explicit Txn(const LocalStore& store)
       : dir_(store.dir_), lock_(dir_ / "lock", /*wait=*/true), now_(store.clock_()) {
-    auto text = util::read_file(dir_ / "log").value_or("");
-    log_ends_cleanly_ = text.empty() || text.back() == '\n';
-    std::string_view rest = text;
-    while (!rest.empty()) {
-      auto end = std::min(rest.find('\n'), rest.size());
-      if (auto entry = parse_log_entry(rest.substr(0, end))) log_.push_back(*entry);
-      rest.remove_prefix(std::min(end + 1, rest.size()));
-    }
-    revision_ = log_.empty() ? 0 : log_.back().revision;
+    read_last_revision();
   }
 
-  uint64_t revision() const { return revision_; }
-  const std::vector<LogEntry>& log() const { return log_; }
   TimePoint now() const { return now_; }
   fs::path lease_path(const net::Cidr& subnet) const { return dir_ / "subnets" / subnet.key(); }
 
@@ -113,18 +104,6 @@ class LocalStore::Txn {
     if (lease && lease->expiration > now_) return lease;
     remove_lease(subnet);
     return std::nullopt;
-  }
-
-  std::vector<overlay::Lease> live_leases() {
-    std::vector<overlay::Lease> out;
-    for (const auto& entry : fs::directory_iterator(dir_ / "subnets")) {
-      auto name = entry.path().filename().string();
-      auto subnet = net::Cidr::parse_key(name);
-      if (name.starts_with(".") || !subnet) continue;
-      if (auto lease = live_lease(*subnet)) out.push_back(*lease);
-    }
-    std::sort(out.begin(), out.end(), [](const overlay::Lease& a, const overlay::Lease& b) { return a.subnet < b.subnet; });
-    return out;
   }
 
   void write_lease(const overlay::Lease& lease) {
@@ -139,6 +118,36 @@ class LocalStore::Txn {
   }
 
  private:
+  // The revision of the log's last entry, from its last few kilobytes:
+  // reading the whole log in every transaction made n nodes cost n^2.
+  void read_last_revision() {
+    std::ifstream in(dir_ / "log", std::ios::binary | std::ios::ate);
+    if (!in) return;
+    auto size = uint64_t(in.tellg());
+    for (uint64_t chunk = 4096;; chunk *= 4) {
+      uint64_t from = size > chunk ? size - chunk : 0;
+      std::string tail(size - from, '\0');
+      in.seekg(std::streamoff(from));
+      in.read(tail.data(), std::streamsize(tail.size()));
+      log_ends_cleanly_ = tail.empty() || tail.back() == '\n';
+      // Complete lines, last first; the first line of a chunk may be cut.
+      std::string_view text(tail);
+      if (!log_ends_cleanly_) text = text.substr(0, text.rfind('\n') + 1);
+      while (!text.empty()) {
+        text.remove_suffix(1);
+        auto start = text.rfind('\n');
+        if (start == std::string_view::npos && from > 0) break;  // cut: read a bigger chunk
+        auto line = text.substr(start == std::string_view::npos ? 0 : start + 1);
+        if (auto entry = parse_log_entry(line)) {
+          revision_ = entry->revision;
+          return;
+        }
+        text = text.substr(0, start == std::string_view::npos ? 0 : start + 1);
+      }
+      if (from == 0) return;
+    }
+  }
+
   void append(const overlay::LeaseEvent& event) {
     LogEntry entry{revision_ + 1, event};
     std::ofstream out(dir_ / "log", std::ios::binary | std::ios::app);
@@ -147,16 +156,67 @@ class LocalStore::Txn {
     out.flush();
     if (!out) throw std::system_error(errno, std::generic_category(), "appending to " + (dir_ / "log").string());
     log_ends_cleanly_ = true;
-    log_.push_back(entry);
     revision_ = entry.revision;
   }
 
   fs::path dir_;
   os::FileLock lock_;
   TimePoint now_;  // read once the lock is held: the time this Txn happens at
-  std::vector<LogEntry> log_;
   uint64_t revision_ = 0;
   bool log_ends_cleanly_ = true;
+};
+
+// What this process has read of the change log. The log only grows, so each
+// look reads what was appended since the last one: a change costs every
+// watcher one line, not the whole log and every lease file. The leases the
+// log describes are kept too, for leases() and for expiry.
+struct LocalStore::Follower {
+  uint64_t offset = 0;              // bytes of complete lines read
+  std::vector<LogEntry> history;    // every entry read, in revision order
+  std::map<net::Cidr, overlay::Lease> live;
+
+  uint64_t revision() const { return history.empty() ? 0 : history.back().revision; }
+
+  // Reads what was appended. False when the log shrank (it was replaced):
+  // everything read before is void and was forgotten.
+  bool catch_up(const fs::path& log) {
+    std::ifstream in(log, std::ios::binary | std::ios::ate);
+    uint64_t size = in ? uint64_t(in.tellg()) : 0;
+    bool kept = size >= offset;
+    if (!kept) *this = Follower{};
+    if (size == offset) return kept;
+    std::string fresh(size - offset, '\0');
+    in.seekg(std::streamoff(offset));
+    in.read(fresh.data(), std::streamsize(fresh.size()));
+    std::string_view rest(fresh.data(), size_t(in.gcount()));
+    for (auto end = rest.find('\n'); end != std::string_view::npos; end = rest.find('\n')) {
+      if (auto entry = parse_log_entry(rest.substr(0, end)); entry && entry->revision > revision()) apply(*entry);
+      offset += end + 1;
+      rest.remove_prefix(end + 1);
+    }
+    return kept;
+  }
+
+  void apply(const LogEntry& entry) {
+    history.push_back(entry);
+    if (entry.event.type == overlay::LeaseEvent::Type::added)
+      live[entry.event.lease.subnet] = entry.event.lease;
+    else
+      live.erase(entry.event.lease.subnet);
+  }
+
+  std::vector<net::Cidr> expired(TimePoint now) const {
+    std::vector<net::Cidr> out;
+    for (const auto& [subnet, lease] : live)
+      if (lease.expiration <= now) out.push_back(subnet);
+    return out;
+  }
+
+  TimePoint next_expiry() const {
+    auto next = TimePoint::max();
+    for (const auto& [subnet, lease] : live) next = std::min(next, lease.expiration);
+    return next;
+  }
 };
 
 namespace {
@@ -174,7 +234,8 @@ auto guarded(const fs::path& dir, const std::string& what, F&& body) {
 
 }  // namespace
 
-LocalStore::LocalStore(std::filesystem::path dir, Clock clock) : dir_(std::move(dir)), clock_(std::move(clock)) {
+LocalStore::LocalStore(std::filesystem::path dir, Clock clock)
+    : dir_(std::move(dir)), clock_(std::move(clock)), follower_(std::make_unique<Follower>()) {
   guarded(dir_, "creating the store directory", [&] { fs::create_directories(dir_ / "subnets"); });
 }
 
@@ -193,10 +254,24 @@ void LocalStore::put_config(const overlay::NetworkConfig& config) {
 
 overlay::LeaseSnapshot LocalStore::leases() {
   return guarded(dir_, "listing leases", [&] {
-    Txn txn(*this);
-    auto live = txn.live_leases();
-    return overlay::LeaseSnapshot{std::move(live), txn.revision()};
+    catch_up_and_reap();
+    overlay::LeaseSnapshot snapshot{{}, follower_->revision()};
+    for (const auto& [subnet, lease] : follower_->live) snapshot.leases.push_back(lease);
+    return snapshot;
   });
+}
+
+// Reads the log's news; a lease whose time is up is removed under the lock
+// (which logs its removal) and the news read again.
+void LocalStore::catch_up_and_reap() {
+  follower_->catch_up(dir_ / "log");
+  auto expired = follower_->expired(clock_());
+  if (expired.empty()) return;
+  {
+    Txn txn(*this);
+    for (const auto& subnet : expired) txn.live_lease(subnet);
+  }
+  follower_->catch_up(dir_ / "log");
 }
 
 bool LocalStore::create_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) {
@@ -225,20 +300,15 @@ void LocalStore::delete_lease(const net::Cidr& subnet) {
   });
 }
 
-// One look under the lock: expired leases are reaped (which logs their
-// removal), then the log after revision is the answer. next_expiry is set to
-// when the next live lease is due to expire.
-overlay::WatchResult LocalStore::poll_once(uint64_t revision, TimePoint& next_expiry) {
-  Txn txn(*this);
-  auto live = txn.live_leases();
-  next_expiry = TimePoint::max();
-  for (const auto& lease : live) next_expiry = std::min(next_expiry, lease.expiration);
-  overlay::WatchResult result;
-  result.revision = txn.revision();
-  // The log restarted below what the caller saw: its history is gone.
-  if (revision > txn.revision()) result.resync = true;
-  for (const auto& entry : txn.log())
-    if (entry.revision > revision) result.events.push_back(entry.event);
+// One look: the log's news after revision. A caller that saw more than the
+// log now holds (the log was replaced) must list the leases again.
+overlay::WatchResult LocalStore::poll_once(uint64_t revision) {
+  catch_up_and_reap();
+  const auto& history = follower_->history;
+  overlay::WatchResult result{{}, follower_->revision(), revision > follower_->revision()};
+  auto after = std::upper_bound(history.begin(), history.end(), revision,
+                                [](uint64_t r, const LogEntry& e) { return r < e.revision; });
+  for (auto it = after; it != history.end(); ++it) result.events.push_back(it->event);
   return result;
 }
 
@@ -249,17 +319,19 @@ overlay::WatchResult LocalStore::watch(uint64_t revision, std::chrono::milliseco
     // wakes the wait.
     os::DirWatch changes(dir_);
     while (true) {
-      TimePoint next_expiry;
-      overlay::WatchResult result = poll_once(revision, next_expiry);
+      overlay::WatchResult result = poll_once(revision);
       if (result.resync || !result.events.empty()) return result;
       auto left = std::chrono::ceil<milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return result;
+      auto next_expiry = follower_->next_expiry();
       if (next_expiry != TimePoint::max())
         left = std::min(left, std::chrono::ceil<milliseconds>(next_expiry - clock_()) + milliseconds(1));
       changes.wait(std::max(left, milliseconds(0)));
     }
   });
 }
+
+LocalStore::~LocalStore() = default;
 
 std::string LocalStore::describe() const { return "local " + dir_.string(); }
 

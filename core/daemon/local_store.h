@@ -9,13 +9,16 @@
 //
 // Every mutation happens under the exclusive lock and files are replaced by
 // rename, so create_lease is a real compare-and-swap between processes.
-// Expired leases count as absent; whoever notices one under the lock deletes
-// it and logs its removal, so watchers learn of expiries too.
+// Readers take no lock: the log only grows, and each process reads what was
+// appended since it last looked (leases() and watch() cost what changed, not
+// what exists). Expired leases count as absent; whoever notices one deletes
+// it under the lock and logs its removal, so watchers learn of expiries too.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 
 #include "core/overlay/lease_store.h"
 
@@ -29,6 +32,7 @@ class LocalStore : public overlay::LeaseStore {
   // process sharing dir must use the same (the real one, outside tests).
   explicit LocalStore(std::filesystem::path dir,
                       Clock clock = [] { return std::chrono::system_clock::now(); });
+  ~LocalStore() override;
 
   std::optional<overlay::NetworkConfig> config() override;
   void put_config(const overlay::NetworkConfig& config) override;
@@ -43,10 +47,13 @@ class LocalStore : public overlay::LeaseStore {
 
  private:
   class Txn;
-  overlay::WatchResult poll_once(uint64_t revision, std::chrono::system_clock::time_point& next_expiry);
+  struct Follower;
+  overlay::WatchResult poll_once(uint64_t revision);
+  void catch_up_and_reap();
 
   std::filesystem::path dir_;
   Clock clock_;
+  std::unique_ptr<Follower> follower_;
 };
 
 }  // namespace ovl::daemon

@@ -10,16 +10,48 @@
 
 namespace ovl::lab {
 namespace fs = std::filesystem;
+namespace {
+
+void check_waiting(const Waiting& w, const std::string& what, const fs::path& log,
+                   std::chrono::steady_clock::time_point deadline) {
+  if (w.cancel && w.cancel->load()) throw Interrupted();
+  if (!os::alive(w.supervisor))
+    throw std::runtime_error("the lab supervisor stopped while waiting for " + what + ":\n" +
+                             log_tail(w.dir.path / "supervisor.log") + log_tail(log));
+  if (std::chrono::steady_clock::now() > deadline)
+    throw std::runtime_error("gave up after " + std::to_string(w.timeout.count()) + " s waiting for " + what +
+                             "; " + log.string() + " ends with:\n" + log_tail(log));
+}
+
+fs::path overlayd_log(const LabDir& dir, const std::string& node) { return dir.node(node) / "var/log/overlayd.log"; }
+
+// Polls every node until ready(node) holds for all: one pass over the nodes
+// still waiting per round, so n nodes cost n checks a round, not n waits in
+// a row. The deadline moves with every node that becomes ready.
+void wait_for_all(const Waiting& w, const scenario::Scenario& s, const std::string& what, Phase& phase,
+                  const std::function<bool(const scenario::Node&)>& ready) {
+  std::vector<const scenario::Node*> waiting;
+  for (const auto& n : s.nodes) waiting.push_back(&n);
+  auto deadline = std::chrono::steady_clock::now() + w.timeout;
+  while (true) {
+    size_t before = waiting.size();
+    std::erase_if(waiting, [&](const scenario::Node* n) { return ready(*n); });
+    if (waiting.size() < before) {
+      deadline = std::chrono::steady_clock::now() + w.timeout;
+      phase.advance(s.nodes.size() - waiting.size());
+    }
+    if (waiting.empty()) return;
+    check_waiting(w, waiting.front()->name + "'s " + what, overlayd_log(w.dir, waiting.front()->name), deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
 void wait_until(const Waiting& w, const std::string& what, const fs::path& log, const std::function<bool()>& ready) {
   auto deadline = std::chrono::steady_clock::now() + w.timeout;
   while (!ready()) {
-    if (w.cancel && w.cancel->load()) throw Interrupted();
-    if (!os::alive(w.supervisor))
-      throw std::runtime_error("the lab supervisor stopped while waiting for " + what + ":\n" +
-                               log_tail(w.dir.path / "supervisor.log") + log_tail(log));
-    if (std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error("gave up after " + std::to_string(w.timeout.count()) + " s waiting for " + what +
-                               "; " + log.string() + " ends with:\n" + log_tail(log));
+    check_waiting(w, what, log, deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
@@ -50,21 +82,22 @@ std::optional<scenario::NodeLease> read_lease(const LabDir& dir, const std::stri
   return scenario::NodeLease{env->subnet, env->mtu};
 }
 
-scenario::NodeLease wait_for_lease(const Waiting& w, const std::string& node) {
-  std::optional<scenario::NodeLease> lease;
-  wait_until(w, node + "'s lease (subnet.env)", w.dir.node(node) / "var/log/overlayd.log",
-             [&] { return bool(lease = read_lease(w.dir, node)); });
-  return *lease;
+std::map<std::string, scenario::NodeLease> wait_for_leases(const Waiting& w, const scenario::Scenario& s,
+                                                           Phase& phase) {
+  std::map<std::string, scenario::NodeLease> leases;
+  wait_for_all(w, s, "lease (subnet.env)", phase, [&](const scenario::Node& node) {
+    auto lease = read_lease(w.dir, node.name);
+    if (lease) leases[node.name] = *lease;
+    return bool(lease);
+  });
+  return leases;
 }
 
-void wait_for_peers(const Waiting& w, const scenario::Scenario& s) {
-  for (const auto& node : s.nodes) {
-    wait_until(w, node.name + "'s overlayd to learn every peer", w.dir.node(node.name) / "var/log/overlayd.log",
-               [&] {
-                 auto status = read_status(w.dir, node.name);
-                 return status && status->peers.size() + 1 == s.nodes.size();
-               });
-  }
+void wait_for_peers(const Waiting& w, const scenario::Scenario& s, Phase& phase) {
+  wait_for_all(w, s, "overlayd to learn every peer", phase, [&](const scenario::Node& node) {
+    auto status = read_status(w.dir, node.name);
+    return status && status->peers.size() + 1 == s.nodes.size();
+  });
 }
 
 std::map<std::string, scenario::NodeLease> read_leases(const LabDir& dir, const scenario::Scenario& s) {

@@ -12,6 +12,7 @@
 
 #include "core/lab/executor.h"
 #include "core/lab/lab.h"
+#include "core/lab/progress.h"
 #include "core/os/process.h"
 #include "core/scenario/plan.h"
 
@@ -29,7 +30,7 @@ struct Waiting {
   const LabDir& dir;
   os::ProcessId supervisor;
   const std::atomic<bool>* cancel;
-  std::chrono::seconds timeout{30};
+  std::chrono::seconds timeout{30};  // without any progress
 };
 
 // Polls ready() until it holds, failing fast when the supervisor died or
@@ -37,10 +38,11 @@ struct Waiting {
 void wait_until(const Waiting& w, const std::string& what, const std::filesystem::path& log,
                 const std::function<bool()>& ready);
 
-// The lease a node's overlayd wrote to subnet.env.
-scenario::NodeLease wait_for_lease(const Waiting& w, const std::string& node);
+// Each node's lease, as its overlayd wrote it to subnet.env, once all have.
+std::map<std::string, scenario::NodeLease> wait_for_leases(const Waiting& w, const scenario::Scenario& s,
+                                                           Phase& phase);
 // Until each daemon's status lists every other node as a peer.
-void wait_for_peers(const Waiting& w, const scenario::Scenario& s);
+void wait_for_peers(const Waiting& w, const scenario::Scenario& s, Phase& phase);
 
 // A node's lease and MTU as its overlayd wrote them to subnet.env; nullopt
 // before it has.

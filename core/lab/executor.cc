@@ -4,10 +4,11 @@
 
 namespace ovl::lab {
 
-void Executor::apply(const scenario::Plan& plan) {
-  for (const auto& step : plan.steps) {
+void Executor::apply(const scenario::Plan& plan, const std::function<void(size_t)>& on_step) {
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
     if (cancel_ && cancel_->load()) throw Interrupted();
-    apply_step(step);
+    apply_step(plan.steps[i]);
+    if (on_step) on_step(i + 1);
   }
   if (cancel_ && cancel_->load()) throw Interrupted();
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 
 #include "core/lab/journal.h"
@@ -29,7 +30,8 @@ class Executor {
 
   // Throws std::runtime_error naming the step, the kernel's reason and the
   // scenario line; or Interrupted.
-  void apply(const scenario::Plan& plan);
+  // on_step(k) after each of the plan's steps (k from 1), for progress.
+  void apply(const scenario::Plan& plan, const std::function<void(size_t)>& on_step = {});
 
  private:
   void apply_step(const scenario::Step& step);

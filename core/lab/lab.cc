@@ -52,18 +52,37 @@ void make_store_dir(const UpRequest& r, const LabDir& dir, Journal& journal) {
   fs::create_directory_symlink(etcd, link);
 }
 
-void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net) {
+void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net, Progress& progress) {
   const auto& s = *r.scenario;
   Journal journal(dir.journal());
   journal.crash_after(r.crash_after);
   journal.record("lab", r.lab);
   Executor executor(net, journal, dir.path, s.file, r.cancel);
-  executor.apply(scenario::plan_underlay(s, r.lab));
+  {
+    auto plan = scenario::plan_underlay(s, r.lab);
+    Phase phase(progress, "underlay", plan.steps.size());
+    executor.apply(plan, [&](size_t done) { phase.advance(done); });
+  }
   pin_subnets(s, dir);
   make_store_dir(r, dir, journal);
   Waiting waiting{dir, start_supervisor(r.lab, r.root, dir, journal), r.cancel};
-  for (const auto& node : s.nodes) executor.apply(scenario::plan_node(s, r.lab, node, wait_for_lease(waiting, node.name)));
-  wait_for_peers(waiting, s);
+  std::map<std::string, scenario::NodeLease> leases;
+  {
+    Phase phase(progress, "leases", s.nodes.size());
+    leases = wait_for_leases(waiting, s, phase);
+  }
+  {
+    Phase phase(progress, "containers", s.nodes.size());
+    for (size_t i = 0; i < s.nodes.size(); ++i) {
+      const auto& node = s.nodes[i];
+      executor.apply(scenario::plan_node(s, r.lab, node, leases.at(node.name)));
+      phase.advance(i + 1);
+    }
+  }
+  {
+    Phase phase(progress, "peers", s.nodes.size());
+    wait_for_peers(waiting, s, phase);
+  }
   journal.record("up");
 }
 
@@ -82,12 +101,17 @@ void remove_root_if_empty(const fs::path& root) {
   fs::remove(root, ignored);  // fails, harmlessly, while any lab is in it
 }
 
-void teardown(const LabDir& dir, scenario::NetworkOps& net) {
+void teardown(const LabDir& dir, scenario::NetworkOps& net, Progress& progress) {
   auto entries = Journal::read(dir.journal());
-  stop_processes(entries);
+  {
+    Phase phase(progress, "processes", 0);
+    stop_processes(entries);
+  }
   std::vector<std::string> failures;
   auto namespaces = journal_namespaces(entries);
+  Phase phase(progress, "namespaces", namespaces.size());
   for (auto it = namespaces.rbegin(); it != namespaces.rend(); ++it) {
+    phase.advance(size_t(it - namespaces.rbegin()));
     try {
       net.delete_netns(it->name, it->id);  // false: the name is someone else's now
     } catch (const std::exception& e) {
@@ -130,11 +154,13 @@ void up(const UpRequest& r, scenario::NetworkOps& net) {
     throw;
   }
   std::ofstream(dir.scenario(), std::ios::binary) << r.scenario_text;
+  NoProgress quiet;
+  Progress& progress = r.progress ? *r.progress : quiet;
   try {
-    build(r, dir, net);
+    build(r, dir, net, progress);
   } catch (...) {
     try {
-      teardown(dir, net);
+      teardown(dir, net, quiet);
       remove_root_if_empty(r.root);
     } catch (const std::exception&) {
       // The original failure matters more; the journal keeps what is left.
@@ -143,12 +169,13 @@ void up(const UpRequest& r, scenario::NetworkOps& net) {
   }
 }
 
-bool down(const std::string& lab, scenario::NetworkOps& net, const fs::path& root) {
+bool down(const std::string& lab, scenario::NetworkOps& net, const fs::path& root, Progress* progress) {
   LabDir dir = lab_dir(root, lab);
   if (!fs::exists(dir.path)) return false;
   {
     os::FileLock lock(dir.lock(), true);
-    teardown(dir, net);
+    NoProgress quiet;
+    teardown(dir, net, progress ? *progress : quiet);
   }
   remove_root_if_empty(root);
   return true;

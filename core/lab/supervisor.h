@@ -33,6 +33,12 @@ class Supervisor {
     std::chrono::steady_clock::time_point since;
   };
   void start(const Service& svc);
+  void start_all();
+  void prepare(const Service& svc);
+  void spawn(const Service& svc);
+  void announce(const Service& svc) const;
+  std::string state_of(const Service& svc) const;
+  void log_line(const Service& svc, const std::string& state);
   void stop(const Service& svc);
   void stop_all();
   void reap();

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "core/os/netns.h"
+#include "core/os/parallel.h"
 #include "core/os/rtnl.h"
 
 namespace ovl::os {
@@ -86,25 +87,8 @@ Fd packet_socket(trace::LinkType link, uint16_t port) {
 }
 
 // The ring and the bind each wait for an RCU grace period in the kernel
-// (about 10 ms here), as does closing; done one socket per thread, those
-// waits overlap instead of adding up.
-template <class Fn>
-void in_parallel(size_t n, Fn fn) {
-  std::vector<std::thread> threads;
-  std::vector<std::exception_ptr> errors(n);
-  for (size_t i = 0; i < n; ++i)
-    threads.emplace_back([&, i] {
-      try {
-        fn(i);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
-}
-
+// (about 10 ms here), as does closing; done one socket per thread
+// (in_parallel), those waits overlap instead of adding up.
 std::byte* arm(int fd, int ifindex) {
   tpacket_req req{kBlockSize, kFrames * kFrameSize / kBlockSize, kFrameSize, kFrames};
   if (::setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) != 0) throw_errno("setting up a capture ring");

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 
 namespace ovl::os {
 namespace {
@@ -15,7 +16,9 @@ constexpr const char* kNetnsDir = "/run/netns";
 
 // As iproute2 does: make /run/netns a shared mount point so that namespace
 // mounts made here propagate to other mount namespaces (and theirs to ours).
-void prepare_netns_dir() {
+// Once per process: remounting walks every mount below it, so doing it per
+// namespace made building n namespaces cost n^2.
+void make_netns_dir_shared() {
   if (::mkdir(kNetnsDir, 0755) != 0 && errno != EEXIST) throw_errno(std::string("mkdir ") + kNetnsDir);
   if (::mount("", kNetnsDir, "none", MS_SHARED | MS_REC, nullptr) == 0) return;
   if (errno != EINVAL) throw_errno(std::string("making ") + kNetnsDir + " a shared mount");
@@ -23,6 +26,11 @@ void prepare_netns_dir() {
     throw_errno(std::string("bind-mounting ") + kNetnsDir);
   if (::mount("", kNetnsDir, "none", MS_SHARED | MS_REC, nullptr) != 0)
     throw_errno(std::string("making ") + kNetnsDir + " a shared mount");
+}
+
+void prepare_netns_dir() {
+  static std::once_flag once;
+  std::call_once(once, make_netns_dir_shared);
 }
 
 Fd open_current_netns() {

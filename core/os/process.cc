@@ -128,7 +128,7 @@ bool write_record(const SpawnRecord& record) {
   end = put_number(end, own_start_time());
   end = std::copy(record.after.begin(), record.after.end(), end);
   ssize_t len = end - line;
-  return ::write(record.fd, line, size_t(len)) == len && ::fdatasync(record.fd) == 0;
+  return ::write(record.fd, line, size_t(len)) == len;
 }
 
 // Runs in the child between fork and exec: only async-signal-safe calls.

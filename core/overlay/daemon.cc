@@ -147,8 +147,8 @@ void Daemon::apply(const LeaseEvent& e) {
 }
 
 void Daemon::follow_store(const std::atomic<bool>& stop) {
-  bool need_list = true;
-  auto next_status = std::chrono::steady_clock::now();
+  bool need_list = true, dirty = true;
+  auto last_status = std::chrono::steady_clock::time_point();
   while (!stop) {
     auto before = peers_.size();
     bool was_ok = store_ok_;
@@ -172,10 +172,16 @@ void Daemon::follow_store(const std::atomic<bool>& stop) {
       need_list = true;  // events may be lost while it is away
       sleep_unless_stopped(stop, kRetry);
     }
-    // Status follows changes at once (the lab waits on it) and counters each second.
-    if (peers_.size() != before || store_ok_ != was_ok || std::chrono::steady_clock::now() >= next_status) {
+    // Status follows changes (the lab waits on it) and counters each second.
+    // The file grows with the peers, so while peers keep joining it is
+    // rewritten at most every millisecond per peer: a thousand daemons
+    // learning a thousand peers write it a few times each, not a million.
+    dirty = dirty || peers_.size() != before || store_ok_ != was_ok;
+    auto since = std::chrono::steady_clock::now() - last_status;
+    if ((dirty && since >= std::chrono::milliseconds(peers_.size())) || since >= 1s) {
       write_status();
-      next_status = std::chrono::steady_clock::now() + 1s;
+      last_status = std::chrono::steady_clock::now();
+      dirty = false;
     }
   }
 }
@@ -201,6 +207,10 @@ void Daemon::write_status() {
   s.lease_expires = utc_timestamp(own_.expiration);
   s.mtu = backend_->mtu();
   s.store = {store_.describe(), store_ok_, store_ok_ ? "" : store_error_};
+  // Unchanged but for the time: not rewritten. An idle lab of many nodes
+  // would otherwise create and rename a file per daemon every second.
+  if (last_status_ && *last_status_ == s) return;
+  last_status_ = s;
   s.updated = utc_timestamp(std::chrono::system_clock::now());
   util::write_file_atomically(options_.status_file, to_json(s));
 }

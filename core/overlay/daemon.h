@@ -18,6 +18,7 @@
 #include "core/overlay/allocator.h"
 #include "core/overlay/backend.h"
 #include "core/overlay/lease_store.h"
+#include "core/overlay/status.h"
 
 namespace ovl::overlay {
 
@@ -69,6 +70,7 @@ class Daemon {
   uint64_t revision_ = 0;
   bool store_ok_ = true;
   std::string store_error_;
+  std::optional<DaemonStatus> last_status_;  // as last written, without its time
 };
 
 }  // namespace ovl::overlay

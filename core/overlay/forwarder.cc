@@ -56,9 +56,9 @@ void count_drop(Counters& c, Verdict verdict) {
 }
 
 PacketBatch::PacketBatch(size_t count, size_t packet_size)
-    : storage_(count * packet_size), packets_(count), datagrams_(count) {
+    : storage_(new std::byte[count * packet_size]), packets_(count), datagrams_(count) {
   for (size_t i = 0; i < count; ++i) {
-    packets_[i] = Packet{storage_.data() + i * packet_size, 0, packet_size};
+    packets_[i] = Packet{storage_.get() + i * packet_size, 0, packet_size};
     datagrams_[i].packet = packets_[i];
   }
 }
@@ -246,9 +246,9 @@ void FastTunToUdp::answer_unreachable(VnetDevice& tun, net::Bytes offender) {
 }
 
 FastUdpToTun::FastUdpToTun(Counters& counters, size_t batch_size, size_t buffer_size, bool coalesce)
-    : counters_(counters), storage_(batch_size * buffer_size), in_(batch_size),
+    : counters_(counters), storage_(new std::byte[batch_size * buffer_size]), in_(batch_size),
       datagrams_(buffer_size / net::Ipv4Header::kMinSize + 1), coalescer_(batch_size * kSegmentsPerFrame, coalesce) {
-  for (size_t i = 0; i < batch_size; ++i) in_[i].packet = Packet{storage_.data() + i * buffer_size, 0, buffer_size};
+  for (size_t i = 0; i < batch_size; ++i) in_[i].packet = Packet{storage_.get() + i * buffer_size, 0, buffer_size};
 }
 
 size_t FastUdpToTun::pump(GsoSocket& udp, VnetDevice& tun) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -62,7 +63,7 @@ class PacketBatch {
   std::span<Datagram> datagrams() { return datagrams_; }
 
  private:
-  std::vector<std::byte> storage_;
+  std::unique_ptr<std::byte[]> storage_;  // left unwritten: pages cost only once used
   std::vector<Packet> packets_;
   std::vector<Datagram> datagrams_;
 };
@@ -139,7 +140,7 @@ class FastUdpToTun {
   void write_out(VnetDevice& tun);
 
   Counters& counters_;
-  std::vector<std::byte> storage_;
+  std::unique_ptr<std::byte[]> storage_;  // left unwritten: pages cost only once used
   std::vector<GroDatagram> in_;
   std::vector<net::MutableBytes> datagrams_;
   Coalescer coalescer_;

@@ -15,17 +15,30 @@ const Route* RouteTable::lookup(net::Ipv4 dst) const {
   return nullptr;
 }
 
+// One pass, no sort: a daemon learning n peers one by one pays n, not n log n,
+// per peer.
 RouteTable RouteTable::with(const Route& route) const {
-  auto routes = without(route.subnet).routes_;
-  routes.push_back(route);
-  return RouteTable(std::move(routes));
+  RouteTable out;
+  out.routes_.reserve(routes_.size() + 1);
+  bool placed = false;
+  for (const auto& r : routes_) {
+    if (r.subnet == route.subnet) continue;
+    if (!placed && r.subnet.len() < route.subnet.len()) {
+      out.routes_.push_back(route);
+      placed = true;
+    }
+    out.routes_.push_back(r);
+  }
+  if (!placed) out.routes_.push_back(route);
+  return out;
 }
 
 RouteTable RouteTable::without(const net::Cidr& subnet) const {
-  std::vector<Route> routes;
+  RouteTable out;
+  out.routes_.reserve(routes_.size());
   for (const auto& r : routes_)
-    if (r.subnet != subnet) routes.push_back(r);
-  return RouteTable(std::move(routes));
+    if (r.subnet != subnet) out.routes_.push_back(r);  // stays sorted
+  return out;
 }
 
 std::shared_ptr<const RouteTable> SharedRouteTable::load() const {

@@ -111,6 +111,21 @@ std::string lab_name_option(const Args& a, const std::string& fallback) {
 
 std::string lab_argument(const Args& a) { return checked_lab_name(a.vm["lab"].as<std::string>()); }
 
+po::options_description progress_options() {
+  po::options_description o("progress");
+  o.add_options()("quiet,q", "no progress line while the lab is built or torn down")(
+      "timings", "print how long each phase took");
+  return o;
+}
+
+std::unique_ptr<ProgressLine> progress_line(const Args& a, const std::string& verb) {
+  return std::make_unique<ProgressLine>(verb, std::cerr, stderr_is_terminal(), a.vm.count("quiet") > 0);
+}
+
+void print_timings(const Args& a, const ProgressLine& line) {
+  if (a.vm.count("timings")) std::cout << line.timings() << std::flush;
+}
+
 namespace {
 void on_interrupt(int) { g_interrupted = true; }
 }  // namespace

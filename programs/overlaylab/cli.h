@@ -3,12 +3,14 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <boost/program_options.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/scenario/validate.h"
+#include "programs/overlaylab/progress_line.h"
 
 namespace ovl::lab {
 struct RunningLab;
@@ -66,6 +68,13 @@ std::string lab_argument(const Args& a);
 // A UsageError (with a suggestion) unless host is one of the lab's hosts or,
 // where an address will do, an IPv4 address.
 void require_host(const lab::RunningLab& lab, const std::string& host, bool address_ok = false);
+
+// --quiet and --timings, for verbs that build or tear down labs.
+po::options_description progress_options();
+// The progress line those options ask for; verb names it ("up", "down").
+std::unique_ptr<ProgressLine> progress_line(const Args& a, const std::string& verb);
+// Prints its timings on stdout when --timings asked for them.
+void print_timings(const Args& a, const ProgressLine& line);
 
 // Set by SIGINT/SIGTERM/SIGHUP while a verb that builds things runs.
 extern std::atomic<bool> g_interrupted;

@@ -22,6 +22,7 @@ const Verb kVerbs[] = {
     {"validate", "check a scenario file and report every problem", ovl::overlaylab::verb_validate},
     {"plan", "print the commands that would build a scenario's lab", ovl::overlaylab::verb_plan},
     {"graph", "draw a scenario's topology as DOT and SVG (no lab needed)", ovl::overlaylab::verb_graph},
+    {"generate", "print a scenario of N nodes with C containers each", ovl::overlaylab::verb_generate},
     {"up", "build a lab from a scenario and leave it running", ovl::overlaylab::verb_up},
     {"down", "tear down a lab (or --all), leaving nothing behind", ovl::overlaylab::verb_down},
     {"list", "list the labs on this machine", ovl::overlaylab::verb_list},

@@ -7,12 +7,13 @@
 
 namespace ovl::overlaylab {
 
-ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name)
+ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name, lab::Progress* progress)
     : lab_{name, lab::lab_dir(state_root(), name), loaded.scenario} {
   lab::UpRequest request{&loaded.scenario, loaded.text, name};
   request.cancel = &g_interrupted;
   request.root = state_root();
   request.data_root = data_root();
+  request.progress = progress;
   // Crash tests stop up after each journal entry in turn (README, tests).
   if (const char* n = std::getenv("OVERLAYLAB_CRASH_AFTER")) request.crash_after = std::strtoul(n, nullptr, 10);
   lab::up(request, net_);
@@ -27,10 +28,10 @@ ScopedLab::~ScopedLab() {
   }
 }
 
-void ScopedLab::down() {
+void ScopedLab::down(lab::Progress* progress) {
   if (!up_) return;
   up_ = false;
-  lab::down(lab_.name, net_, state_root());
+  lab::down(lab_.name, net_, state_root(), progress);
 }
 
 }  // namespace ovl::overlaylab

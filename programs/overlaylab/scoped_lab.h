@@ -14,7 +14,7 @@ class ScopedLab {
  public:
   // Builds the lab from loaded (its text is what the lab keeps). Ctrl-C
   // rolls the lab back and throws lab::Interrupted.
-  ScopedLab(const scenario::Loaded& loaded, const std::string& name);
+  ScopedLab(const scenario::Loaded& loaded, const std::string& name, lab::Progress* progress = nullptr);
   // Takes the lab down unless it was kept or is down already; a failure is
   // reported on stderr.
   ~ScopedLab();
@@ -25,7 +25,7 @@ class ScopedLab {
   os::LinuxNetworkOps& net() { return net_; }
 
   // Takes the lab down now; throws when objects were left behind.
-  void down();
+  void down(lab::Progress* progress = nullptr);
   // Leaves the lab up.
   void keep() { up_ = false; }
 

@@ -15,6 +15,7 @@ using VerbArgs = std::vector<std::string>;
 int verb_validate(const VerbArgs& args);
 int verb_plan(const VerbArgs& args);
 int verb_graph(const VerbArgs& args);
+int verb_generate(const VerbArgs& args);
 int verb_up(const VerbArgs& args);
 int verb_down(const VerbArgs& args);
 int verb_list(const VerbArgs& args);

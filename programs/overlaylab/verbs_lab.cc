@@ -16,19 +16,25 @@ int verb_up(const VerbArgs& args) {
   po::options_description opts("options");
   opts.add_options()("name", po::value<std::string>(), "lab name (default: the scenario's name)")(
       "backend", po::value<std::string>(), "udp, vxlan or host-gw instead of the scenario's backend");
-  auto a = parse(args, "overlaylab up FILE [--name LAB] [--backend udp|vxlan|host-gw]", opts, {"file"});
+  opts.add(progress_options());
+  auto a = parse(args, "overlaylab up FILE [--name LAB] [--backend udp|vxlan|host-gw] [--quiet] [--timings]", opts,
+                 {"file"});
   if (a.help) return kOk;
   auto file = a.vm["file"].as<std::string>();
   auto loaded = scenario_for_lab(a, file);
   auto name = lab_name_option(a, loaded.scenario.name);
   require_root("up");
   install_interrupt_handlers();
+  auto progress = progress_line(a, "up");
   try {
-    ScopedLab(loaded, name).keep();
+    ScopedLab(loaded, name, progress.get()).keep();
   } catch (const lab::Interrupted&) {
+    progress.reset();
     std::cerr << "overlaylab up: interrupted; lab '" << name << "' was rolled back\n";
     return kFailed;
   }
+  print_timings(a, *progress);
+  progress.reset();
   std::cout << "lab '" << name << "' is up: " << loaded.scenario.nodes.size() << " nodes; `overlaylab down " << name
             << "` removes it\n";
   return kOk;
@@ -37,7 +43,8 @@ int verb_up(const VerbArgs& args) {
 int verb_down(const VerbArgs& args) {
   po::options_description opts("options");
   opts.add_options()("all", "tear down every lab on this machine");
-  auto a = parse(args, "overlaylab down LAB | --all", opts, {"lab?"});
+  opts.add(progress_options());
+  auto a = parse(args, "overlaylab down LAB | --all [--quiet] [--timings]", opts, {"lab?"});
   if (a.help) return kOk;
   bool all = a.vm.count("all");
   if (all == bool(a.vm.count("lab")))
@@ -52,7 +59,10 @@ int verb_down(const VerbArgs& args) {
   int status = kOk;
   for (const auto& name : labs) {
     try {
-      if (lab::down(name, net, state_root())) {
+      auto progress = progress_line(a, "down");
+      if (lab::down(name, net, state_root(), progress.get())) {
+        print_timings(a, *progress);
+        progress.reset();
         std::cout << "lab '" << name << "' is down\n";
       } else {
         std::cerr << "overlaylab down: there is no lab '" << name << "' (see `overlaylab list`)\n";

@@ -100,6 +100,7 @@ int verb_run(const VerbArgs& args) {
       "keep", "leave the lab up afterwards (overlaylab down LAB removes it)")(
       "out", po::value<std::string>(), "directory for trace files (default ./overlaylab-out/LAB)")(
       "backend", po::value<std::string>(), "udp, vxlan or host-gw instead of the scenario's backend");
+  opts.add(progress_options());
   auto a = parse(args, "overlaylab run FILE [--name LAB] [--keep] [--out DIR] [--backend udp|vxlan|host-gw]", opts,
                  {"file"});
   if (a.help) return kOk;
@@ -108,7 +109,10 @@ int verb_run(const VerbArgs& args) {
   auto out = a.vm.count("out") ? std::filesystem::path(a.vm["out"].as<std::string>()) : default_out_dir(name);
   require_root("run");
   install_interrupt_handlers();
-  ScopedLab scoped(loaded, name);
+  auto building = progress_line(a, "up");
+  ScopedLab scoped(loaded, name, building.get());
+  print_timings(a, *building);
+  building.reset();
   std::cout << "lab '" << name << "' is up: " << loaded.scenario.nodes.size() << " nodes\n";
   bool passed = false;
   try {
@@ -120,7 +124,10 @@ int verb_run(const VerbArgs& args) {
     scoped.keep();
     std::cout << "lab '" << name << "' is still up (--keep); `overlaylab down " << name << "` removes it\n";
   } else {
-    scoped.down();
+    auto tearing = progress_line(a, "down");
+    scoped.down(tearing.get());
+    print_timings(a, *tearing);
+    tearing.reset();
     std::cout << "lab '" << name << "' is down\n";
   }
   return passed ? kOk : kFailed;

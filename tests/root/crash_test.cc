@@ -3,8 +3,6 @@
 // that may not exist yet), then `down` runs. For every entry, the host is
 // left exactly as it was before.
 #include <fstream>
-#include <set>
-#include <sstream>
 
 #include "tests/support/files.h"
 #include "tests/support/lab_fixture.h"
@@ -13,30 +11,6 @@ namespace ovl::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Everything the lab could leave behind, as text: the host namespace's
-// links, addresses and routes whole; of the named namespaces and their
-// mounts, those of the lab (other labs may come and go meanwhile).
-std::string host_snapshot(const std::string& lab, const std::vector<fs::path>& roots) {
-  std::ostringstream out;
-  out << "netns:\n";
-  for (const auto& ns : lab_namespaces(lab)) out << ns << "\n";
-  out << "links:\n" << run_program({"ip", "-o", "link", "show"}).out;
-  out << "addresses:\n" << run_program({"ip", "-o", "addr", "show"}).out;
-  out << "routes:\n" << run_program({"ip", "route", "show", "table", "all"}).out;
-  out << "mounts:\n";
-  std::ifstream mounts("/proc/self/mounts");
-  for (std::string line; std::getline(mounts, line);)
-    if (line.find("/run/netns/ovl-" + lab + ".") != std::string::npos) out << line << "\n";
-  for (const auto& root : roots) {
-    out << root.string() << ":\n";
-    if (!fs::exists(root)) continue;
-    std::set<std::string> files;
-    for (const auto& e : fs::recursive_directory_iterator(root)) files.insert(e.path().string());
-    for (const auto& f : files) out << f << "\n";
-  }
-  return out.str();
-}
 
 // The processes whose command line names the lab.
 std::string lab_processes(const std::string& lab) {

@@ -10,6 +10,7 @@
 
 #include "tests/support/files.h"
 #include "tests/support/lab_fixture.h"
+#include "tests/support/tmux.h"
 
 namespace ovl::test {
 namespace {
@@ -67,30 +68,6 @@ TEST_F(ClassroomWalk, EverySuggestedCommandRunsInTheLab) {
     }
   EXPECT_GE(ran, 20);
 }
-
-// A private tmux server (its own socket name) running one command in a
-// pane of fixed size; killed with the test.
-class Tmux {
- public:
-  explicit Tmux(const std::string& socket) : socket_(socket) {}
-  ~Tmux() { tmux({"kill-server"}); }
-  RunResult tmux(std::vector<std::string> args) {
-    args.insert(args.begin(), {"tmux", "-L", socket_});
-    return run_program(args);
-  }
-  std::string screen() { return tmux({"capture-pane", "-p", "-t", "walk"}).out; }
-  // Waits up to 20 s for text on the screen.
-  bool shows(const std::string& text) {
-    for (int i = 0; i < 200; ++i) {
-      if (screen().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-
- private:
-  std::string socket_;
-};
 
 TEST_F(ClassroomWalk, StepWalksTwentyHopsInTmux) {
   auto name = lab("lt-walk-step");

@@ -32,6 +32,11 @@ RunResult run_program(const std::vector<std::string>& argv);
 // The lab namespaces (ovl-<lab>-*) present in /run/netns.
 std::vector<std::string> lab_namespaces(const std::string& lab);
 
+// What a lab could leave behind on the host, as text to compare before and
+// after: the host namespace's links, addresses and routes whole; the lab's
+// named namespaces and their mounts; every file under roots.
+std::string host_snapshot(const std::string& lab, const std::vector<std::filesystem::path>& roots);
+
 // scenarios/<name>.xml in the source tree.
 std::string scenario(const std::string& name);
 // A node's filesystem in a lab under /run/overlaylab.
