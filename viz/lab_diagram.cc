@@ -135,7 +135,7 @@ Node LabDiagram::add_overlay(const scenario::Node& node, const scenario::NodeLea
   link(bridge, dev, outward, "invis");
   if (!udp) return dev;
   Node daemon = g_.node(cluster, node.name + ":overlayd");
-  g_.set(daemon, "label", "overlayd\\n(user space)");
+  g_.set(daemon, "label", std::string(scenario::daemon_name(node)) + "\\n(user space)");
   g_.set(daemon, "shape", "component");
   g_.set(daemon, "fillcolor", "#fff4d6");
   link(dev, daemon, outward, "dotted", "read/write");

@@ -62,12 +62,29 @@ std::optional<net::Cidr> subnet_from_key(const std::string& subnets_prefix, std:
   return net::Cidr::parse_key(key.substr(subnets_prefix.size()));
 }
 
-std::optional<overlay::LeaseAttrs> attrs_of(const Json& kv) {
-  try {
-    return overlay::attrs_from_json(unb64(kv, "value"));
-  } catch (const std::runtime_error&) {
-    return std::nullopt;  // not a lease value; Flannel skips it too
+// A kv under <prefix>/subnets as a lease, or why it is not one. Flannel
+// logs such a value ("Ignoring bad subnet node") and skips it; so does
+// overlayd, but it says so in its status too.
+struct Read {
+  std::optional<net::Cidr> subnet;
+  std::optional<overlay::LeaseAttrs> attrs;
+  std::string key, problem;
+};
+
+Read read_kv(const std::string& subnets_prefix, const Json& kv) {
+  Read r;
+  r.key = unb64(kv, "key");
+  r.subnet = subnet_from_key(subnets_prefix, r.key);
+  if (!r.subnet) {
+    r.problem = "the key does not name a subnet (" + subnets_prefix + "100.96.1.0-24 does)";
+    return r;
   }
+  try {
+    r.attrs = overlay::attrs_from_json(unb64(kv, "value"));
+  } catch (const std::runtime_error& e) {
+    r.problem = e.what();
+  }
+  return r;
 }
 
 Json put_request(const std::string& key, const std::string& value, const std::string& lease_id) {
@@ -108,13 +125,18 @@ struct WatchFollower {
   void add_event(const Json& event) {
     const Json& kv = event.value("kv", Json::object());
     result.revision = std::max(result.revision, uint64_t(int_field(kv, "mod_revision")));
-    auto subnet = subnet_from_key(subnets_prefix, unb64(kv, "key"));
-    if (!subnet) return;
+    using Type = overlay::LeaseEvent::Type;
+    auto key = unb64(kv, "key");
+    auto subnet = subnet_from_key(subnets_prefix, key).value_or(net::Cidr());
     if (event.value("type", "PUT") == "DELETE") {
-      result.events.push_back({overlay::LeaseEvent::Type::removed, overlay::Lease{*subnet, {}, {}}});
-    } else if (auto attrs = attrs_of(kv)) {
-      result.events.push_back({overlay::LeaseEvent::Type::added, overlay::Lease{*subnet, *attrs, {}}});
+      result.events.push_back({Type::removed, overlay::Lease{subnet, {}, {}}, key, ""});
+      return;
     }
+    auto read = read_kv(subnets_prefix, kv);
+    if (read.attrs)
+      result.events.push_back({Type::added, overlay::Lease{subnet, *read.attrs, {}}, key, ""});
+    else
+      result.events.push_back({Type::unusable, overlay::Lease{subnet, {}, {}}, key, read.problem});
   }
 };
 
@@ -152,12 +174,14 @@ overlay::LeaseSnapshot EtcdStore::leases() {
   snapshot.revision = uint64_t(int_field(header_of(reply), "revision"));
   std::map<std::string, TimePoint> expirations;  // one TTL query per etcd lease
   for (const auto& kv : reply.value("kvs", Json::array())) {
-    auto subnet = subnet_from_key(subnets_prefix(), unb64(kv, "key"));
-    auto attrs = attrs_of(kv);
-    if (!subnet || !attrs) continue;
+    auto read = read_kv(subnets_prefix(), kv);
+    if (!read.attrs) {
+      snapshot.unusable.push_back({read.key, read.problem});
+      continue;
+    }
     std::string id = id_field(kv, "lease");
     if (id != "0" && !expirations.contains(id)) expirations[id] = expiration(id);
-    snapshot.leases.push_back(overlay::Lease{*subnet, *attrs, id == "0" ? TimePoint{} : expirations[id]});
+    snapshot.leases.push_back(overlay::Lease{*read.subnet, *read.attrs, id == "0" ? TimePoint{} : expirations[id]});
   }
   std::sort(snapshot.leases.begin(), snapshot.leases.end(),
             [](const overlay::Lease& a, const overlay::Lease& b) { return a.subnet < b.subnet; });
@@ -174,20 +198,17 @@ bool EtcdStore::create_lease(const net::Cidr& subnet, const overlay::LeaseAttrs&
   return false;
 }
 
-bool EtcdStore::renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) {
+// Flannel's updateSubnet: a new etcd lease of ttl and a plain put bound to
+// it; the key's previous etcd lease is left to expire with nothing on it.
+void EtcdStore::renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) {
   std::string key = lease_key(subnet), what = "renewing " + key;
-  Json reply = client_->call("/v3/kv/range", Json{{"key", b64(key)}}, what);
-  auto kvs = reply.find("kvs");
-  if (kvs == reply.end() || kvs->empty()) return false;
-  auto held = attrs_of(kvs->at(0));
-  if (!held || held->public_ip != attrs.public_ip) return false;
   std::string id = grant(ttl, what);
-  // Only over the value just read: a holder that changed meanwhile wins.
-  Json unchanged{{"key", b64(key)}, {"target", "VALUE"}, {"result", "EQUAL"}, {"value", kvs->at(0).value("value", "")}};
-  reply = client_->call("/v3/kv/txn", txn(unchanged, put_request(key, overlay::attrs_to_json(attrs), id)), what);
-  if (reply.value("succeeded", false)) return true;
-  revoke(id);
-  return false;
+  try {
+    client_->call("/v3/kv/put", put_request(key, overlay::attrs_to_json(attrs), id)["request_put"], what);
+  } catch (const overlay::StoreUnavailable&) {
+    revoke(id);
+    throw;
+  }
 }
 
 void EtcdStore::delete_lease(const net::Cidr& subnet) {

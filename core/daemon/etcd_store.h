@@ -31,17 +31,22 @@ class EtcdStore : public overlay::LeaseStore {
 
   std::optional<overlay::NetworkConfig> config() override;
   void put_config(const overlay::NetworkConfig& config) override;
-  // Expirations come from each lease's remaining TTL, to the second.
+  // Expirations come from each lease's remaining TTL, to the second. Keys
+  // whose values are not leases are listed as unusable, with the reason.
   overlay::LeaseSnapshot leases() override;
   // As Flannel's registry: grant an etcd lease of ttl, then a transaction
   // "if version(key) == 0 then put(key, value, lease)".
   bool create_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) override;
-  bool renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) override;
+  // As Flannel's registry.updateSubnet: grant a new etcd lease of ttl, then
+  // put(key, value, lease), no compare.
+  void renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) override;
   void delete_lease(const net::Cidr& subnet) override;
-  // Added events carry no expiration (the epoch). Without events the
+  // Added events carry no expiration (the epoch); a put of a value that is
+  // not a lease is an unusable event. Without events the
   // returned revision is the one asked for: etcd may still have been
   // replaying older history when the time ran out.
   overlay::WatchResult watch(uint64_t revision, std::chrono::milliseconds timeout) override;
+  std::string key(const net::Cidr& subnet) const override { return lease_key(subnet); }
   std::string describe() const override;  // "etcd http://172.20.33.102:2379 /coreos.com/network"
 
  private:

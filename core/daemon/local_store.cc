@@ -28,20 +28,30 @@ std::string format_lease_file(const overlay::Lease& lease) {
   return overlay::attrs_to_json(lease.attrs) + "\nexpires_ms=" + std::to_string(to_ms(lease.expiration)) + "\n";
 }
 
-// nullopt for a file that is not a lease; the caller counts it as absent.
-std::optional<overlay::Lease> parse_lease_file(const net::Cidr& subnet, const std::string& text) {
+// A lease file as read: its expiry (nullopt when unreadable: not a lease
+// file at all, counted as absent) and its lease, or why the value is not one.
+struct LeaseFile {
+  std::optional<TimePoint> expiration;
+  std::optional<overlay::Lease> lease;
+  std::string problem;
+};
+
+LeaseFile parse_lease_file(const net::Cidr& subnet, const std::string& text) {
+  LeaseFile out;
   auto cut = text.find("\nexpires_ms=");
-  if (cut == std::string::npos) return std::nullopt;
+  if (cut == std::string::npos) return out;
   std::string_view ms_text = std::string_view(text).substr(cut + 12);
   if (!ms_text.empty() && ms_text.back() == '\n') ms_text.remove_suffix(1);
   int64_t ms = 0;
   auto [end, ec] = std::from_chars(ms_text.data(), ms_text.data() + ms_text.size(), ms);
-  if (ec != std::errc() || end != ms_text.data() + ms_text.size()) return std::nullopt;
+  if (ec != std::errc() || end != ms_text.data() + ms_text.size()) return out;
+  out.expiration = from_ms(ms);
   try {
-    return overlay::Lease{subnet, overlay::attrs_from_json(std::string_view(text).substr(0, cut)), from_ms(ms)};
-  } catch (const std::runtime_error&) {
-    return std::nullopt;
+    out.lease = overlay::Lease{subnet, overlay::attrs_from_json(std::string_view(text).substr(0, cut)), from_ms(ms)};
+  } catch (const std::runtime_error& e) {
+    out.problem = e.what();
   }
+  return out;
 }
 
 struct LogEntry {
@@ -73,8 +83,14 @@ std::optional<LogEntry> parse_log_entry(std::string_view text) {
     entry.event.lease.subnet = *subnet;
     entry.event.type = line.at("type") == "added" ? overlay::LeaseEvent::Type::added : overlay::LeaseEvent::Type::removed;
     if (entry.event.type == overlay::LeaseEvent::Type::added) {
-      entry.event.lease.attrs = overlay::attrs_from_json(line.at("value").dump());
       entry.event.lease.expiration = from_ms(line.at("expires_ms").get<int64_t>());
+      try {
+        entry.event.lease.attrs = overlay::attrs_from_json(line.at("value").dump());
+      } catch (const std::runtime_error& e) {
+        // Written by another writer in a form this one cannot use.
+        entry.event.type = overlay::LeaseEvent::Type::unusable;
+        entry.event.reason = e.what();
+      }
     }
     return entry;
   } catch (const std::exception&) {
@@ -96,12 +112,13 @@ class LocalStore::Txn {
   TimePoint now() const { return now_; }
   fs::path lease_path(const net::Cidr& subnet) const { return dir_ / "subnets" / subnet.key(); }
 
-  // The lease on subnet if it is live; an expired one is removed on sight.
-  std::optional<overlay::Lease> live_lease(const net::Cidr& subnet) {
+  // The lease file on subnet if it is live; an expired one is removed on
+  // sight. Its value may still be unusable (LeaseFile::problem).
+  std::optional<LeaseFile> live_file(const net::Cidr& subnet) {
     auto text = util::read_file(lease_path(subnet));
     if (!text) return std::nullopt;
-    auto lease = parse_lease_file(subnet, *text);
-    if (lease && lease->expiration > now_) return lease;
+    auto file = parse_lease_file(subnet, *text);
+    if (file.expiration && *file.expiration > now_) return file;
     remove_lease(subnet);
     return std::nullopt;
   }
@@ -171,9 +188,11 @@ class LocalStore::Txn {
 // watcher one line, not the whole log and every lease file. The leases the
 // log describes are kept too, for leases() and for expiry.
 struct LocalStore::Follower {
+  fs::path dir;
   uint64_t offset = 0;              // bytes of complete lines read
   std::vector<LogEntry> history;    // every entry read, in revision order
   std::map<net::Cidr, overlay::Lease> live;
+  std::map<net::Cidr, overlay::UnusableLease> unusable;  // values another writer left
 
   uint64_t revision() const { return history.empty() ? 0 : history.back().revision; }
 
@@ -183,7 +202,7 @@ struct LocalStore::Follower {
     std::ifstream in(log, std::ios::binary | std::ios::ate);
     uint64_t size = in ? uint64_t(in.tellg()) : 0;
     bool kept = size >= offset;
-    if (!kept) *this = Follower{};
+    if (!kept) *this = Follower{dir};
     if (size == offset) return kept;
     std::string fresh(size - offset, '\0');
     in.seekg(std::streamoff(offset));
@@ -199,10 +218,12 @@ struct LocalStore::Follower {
 
   void apply(const LogEntry& entry) {
     history.push_back(entry);
-    if (entry.event.type == overlay::LeaseEvent::Type::added)
-      live[entry.event.lease.subnet] = entry.event.lease;
-    else
-      live.erase(entry.event.lease.subnet);
+    const auto& subnet = entry.event.lease.subnet;
+    live.erase(subnet);
+    unusable.erase(subnet);
+    if (entry.event.type == overlay::LeaseEvent::Type::added) live[subnet] = entry.event.lease;
+    if (entry.event.type == overlay::LeaseEvent::Type::unusable)
+      unusable[subnet] = {(dir / "subnets" / subnet.key()).string(), entry.event.reason};
   }
 
   std::vector<net::Cidr> expired(TimePoint now) const {
@@ -235,7 +256,7 @@ auto guarded(const fs::path& dir, const std::string& what, F&& body) {
 }  // namespace
 
 LocalStore::LocalStore(std::filesystem::path dir, Clock clock)
-    : dir_(std::move(dir)), clock_(std::move(clock)), follower_(std::make_unique<Follower>()) {
+    : dir_(std::move(dir)), clock_(std::move(clock)), follower_(std::make_unique<Follower>(Follower{dir_})) {
   guarded(dir_, "creating the store directory", [&] { fs::create_directories(dir_ / "subnets"); });
 }
 
@@ -255,8 +276,10 @@ void LocalStore::put_config(const overlay::NetworkConfig& config) {
 overlay::LeaseSnapshot LocalStore::leases() {
   return guarded(dir_, "listing leases", [&] {
     catch_up_and_reap();
-    overlay::LeaseSnapshot snapshot{{}, follower_->revision()};
+    overlay::LeaseSnapshot snapshot;
+    snapshot.revision = follower_->revision();
     for (const auto& [subnet, lease] : follower_->live) snapshot.leases.push_back(lease);
+    for (const auto& [subnet, unusable] : follower_->unusable) snapshot.unusable.push_back(unusable);
     return snapshot;
   });
 }
@@ -269,27 +292,26 @@ void LocalStore::catch_up_and_reap() {
   if (expired.empty()) return;
   {
     Txn txn(*this);
-    for (const auto& subnet : expired) txn.live_lease(subnet);
+    for (const auto& subnet : expired) txn.live_file(subnet);
   }
   follower_->catch_up(dir_ / "log");
 }
 
+// A live file counts as taken even when its value is unusable, as a key
+// holding garbage does in etcd.
 bool LocalStore::create_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) {
   return guarded(dir_, "creating lease " + subnet.key(), [&] {
     Txn txn(*this);
-    if (txn.live_lease(subnet)) return false;
+    if (txn.live_file(subnet)) return false;
     txn.write_lease(overlay::Lease{subnet, attrs, txn.now() + ttl});
     return true;
   });
 }
 
-bool LocalStore::renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) {
-  return guarded(dir_, "renewing lease " + subnet.key(), [&] {
+void LocalStore::renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) {
+  guarded(dir_, "renewing lease " + subnet.key(), [&] {
     Txn txn(*this);
-    auto held = txn.live_lease(subnet);
-    if (!held || held->attrs.public_ip != attrs.public_ip) return false;
     txn.write_lease(overlay::Lease{subnet, attrs, txn.now() + ttl});
-    return true;
   });
 }
 
@@ -308,7 +330,10 @@ overlay::WatchResult LocalStore::poll_once(uint64_t revision) {
   overlay::WatchResult result{{}, follower_->revision(), revision > follower_->revision()};
   auto after = std::upper_bound(history.begin(), history.end(), revision,
                                 [](uint64_t r, const LogEntry& e) { return r < e.revision; });
-  for (auto it = after; it != history.end(); ++it) result.events.push_back(it->event);
+  for (auto it = after; it != history.end(); ++it) {
+    result.events.push_back(it->event);
+    result.events.back().key = key(it->event.lease.subnet);
+  }
   return result;
 }
 
@@ -332,6 +357,7 @@ overlay::WatchResult LocalStore::watch(uint64_t revision, std::chrono::milliseco
 }
 
 LocalStore::~LocalStore() = default;
+std::string LocalStore::key(const net::Cidr& subnet) const { return (dir_ / "subnets" / subnet.key()).string(); }
 
 std::string LocalStore::describe() const { return "local " + dir_.string(); }
 

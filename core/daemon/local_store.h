@@ -11,8 +11,10 @@
 // rename, so create_lease is a real compare-and-swap between processes.
 // Readers take no lock: the log only grows, and each process reads what was
 // appended since it last looked (leases() and watch() cost what changed, not
-// what exists). Expired leases count as absent; whoever notices one deletes
-// it under the lock and logs its removal, so watchers learn of expiries too.
+// what exists), so lease values are read from the log; one there that is not
+// a lease (another writer's) is listed and watched as unusable. Expired
+// leases count as absent; whoever notices one deletes it under the lock and
+// logs its removal, so watchers learn of expiries too.
 #pragma once
 
 #include <chrono>
@@ -38,11 +40,12 @@ class LocalStore : public overlay::LeaseStore {
   void put_config(const overlay::NetworkConfig& config) override;
   overlay::LeaseSnapshot leases() override;
   bool create_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) override;
-  bool renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) override;
+  void renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) override;
   void delete_lease(const net::Cidr& subnet) override;
   // Returns logged events after revision at once; otherwise sleeps on inotify
   // until the log changes, a lease is due to expire, or timeout.
   overlay::WatchResult watch(uint64_t revision, std::chrono::milliseconds timeout) override;
+  std::string key(const net::Cidr& subnet) const override;  // the lease file's path
   std::string describe() const override;  // "local <dir>"
 
  private:

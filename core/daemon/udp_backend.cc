@@ -35,7 +35,9 @@ UdpBackend::UdpBackend(const overlay::NetworkConfig& config, const overlay::Exte
 
 UdpBackend::~UdpBackend() { stop(); }
 
-overlay::LeaseAttrs UdpBackend::prepare() { return overlay::LeaseAttrs{external_.public_ip, "udp", std::nullopt}; }
+// Flannel's udp backend publishes its PublicIP and nothing else: no
+// BackendType, no BackendData.
+overlay::LeaseAttrs UdpBackend::prepare() { return overlay::LeaseAttrs{external_.public_ip, "", std::nullopt}; }
 
 void UdpBackend::start(const overlay::Lease& own) {
   if (options_.dataplane == Dataplane::simple)
@@ -70,7 +72,8 @@ void UdpBackend::start_simple(const overlay::Lease& own) {
   tun_ = std::make_unique<os::Tun>(kUdpDevice);
   configure_device(own);
   socket_ = std::make_unique<os::UdpSocket>(external_.public_ip, config_.port);
-  say("udp data plane simple: one packet per system call, as Flannel's proxy");
+  say("udp data plane simple: one packet per system call and the kernel's default socket buffers (" +
+      std::to_string(socket_->rcvbuf()) + "/" + std::to_string(socket_->sndbuf()) + " bytes), as Flannel's proxy");
   outbound_ = std::thread([this, tun_ip = own.subnet.network()] {
     overlay::TunToUdp pump(routes_, tun_ip, counters_, kSimpleBatch, kPacketBuffer);
     while (!stopping_) pump.pump(*tun_, *socket_);
@@ -87,7 +90,7 @@ void UdpBackend::start_fast(const overlay::Lease& own) {
   gso_socket_ = std::make_unique<os::GsoUdpSocket>(external_.public_ip, config_.port, kFastUdpBatch, kMaxSendSegments);
   const auto& t = vnet_tun_->features();
   const auto& u = gso_socket_->features();
-  offloads_ = {t.vnet_hdr, t.csum, t.tso, t.uso, u.gso, u.gro, u.forced_buffers, u.rcvbuf, u.sndbuf};
+  offloads_ = {t.vnet_hdr, t.csum, t.tso, t.uso, u.gso, u.gro, u.forced_buffers};
   say("udp data plane fast: " + t.describe() + "; " + u.describe() + "; batches of " +
       std::to_string(kFastTunBatch) + " TUN frames and " + std::to_string(kFastUdpBatch) + " UDP buffers");
   outbound_ = std::thread([this, tun_ip = own.subnet.network()] { run_fast(tun_ip); });
@@ -132,10 +135,14 @@ void UdpBackend::describe(overlay::DaemonStatus& s) const {
   s.device = kUdpDevice;
   s.port = config_.port;
   for (const auto& r : routes_.load()->routes()) s.peers.push_back({r.subnet, r.next_hop.ip, r.next_hop.port});
-  s.udp = overlay::UdpStatus{to_string(options_.dataplane), overlay::snapshot(counters_), std::nullopt};
+  s.udp = overlay::UdpStatus{to_string(options_.dataplane), overlay::snapshot(counters_), std::nullopt, {}};
+  if (socket_) s.udp->buffers = {socket_->rcvbuf(), socket_->sndbuf(), true};
   if (options_.dataplane == Dataplane::fast) {
     s.udp->offloads = offloads_;
-    if (gso_socket_) s.udp->offloads->udp_gso = gso_socket_->gso_on();  // EIO turns it off
+    if (gso_socket_) {
+      s.udp->offloads->udp_gso = gso_socket_->gso_on();  // EIO turns it off
+      s.udp->buffers = {gso_socket_->features().rcvbuf, gso_socket_->features().sndbuf, false};
+    }
   }
 }
 

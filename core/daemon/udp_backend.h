@@ -3,7 +3,8 @@
 // underlay MTU - 28, and a forwarder between flannel0 and a UDP socket bound
 // to PublicIP:8285, one thread per direction, in one of two data planes:
 //
-//   simple  Flannel's proxy: one packet per read, sendto, recvfrom, write.
+//   simple  Flannel's proxy: one packet per read, sendto, recvfrom, write,
+//           and the kernel's default socket buffers (Flannel sets none).
 //   fast    (default) TUN offloads and a virtio_net_hdr, super-packets split
 //           in user space, recvmmsg/sendmmsg batches, UDP GSO and GRO, TCP
 //           segments coalesced before the TUN write, large socket buffers;

@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <fstream>
+#include <ostream>
 #include <thread>
 
 #include "core/lab/services.h"
@@ -20,7 +21,7 @@ void check_waiting(const Waiting& w, const std::string& what, const fs::path& lo
                              log_tail(w.dir.path / "supervisor.log") + log_tail(log));
   if (std::chrono::steady_clock::now() > deadline)
     throw std::runtime_error("gave up after " + std::to_string(w.timeout.count()) + " s waiting for " + what +
-                             "; " + log.string() + " ends with:\n" + log_tail(log));
+                             (log.empty() ? "" : "; " + log.string() + " ends with:\n" + log_tail(log)));
 }
 
 fs::path overlayd_log(const LabDir& dir, const std::string& node) { return dir.node(node) / "var/log/overlayd.log"; }
@@ -86,6 +87,7 @@ std::map<std::string, scenario::NodeLease> wait_for_leases(const Waiting& w, con
                                                            Phase& phase) {
   std::map<std::string, scenario::NodeLease> leases;
   wait_for_all(w, s, "lease (subnet.env)", phase, [&](const scenario::Node& node) {
+    if (node.external()) return true;
     auto lease = read_lease(w.dir, node.name);
     if (lease) leases[node.name] = *lease;
     return bool(lease);
@@ -93,8 +95,30 @@ std::map<std::string, scenario::NodeLease> wait_for_leases(const Waiting& w, con
   return leases;
 }
 
+scenario::NodeLease wait_for_external_lease(const Waiting& w, const std::string& node, const std::string& command,
+                                            std::ostream* progress) {
+  auto file = subnet_env_path(w.dir, node);
+  auto start = std::chrono::steady_clock::now();
+  auto next_note = start + std::chrono::seconds(10);
+  std::optional<scenario::NodeLease> lease;
+  auto ready = [&] {
+    if (lease = read_lease(w.dir, node); lease) return true;
+    if (progress && std::chrono::steady_clock::now() >= next_note) {
+      auto waited = std::chrono::duration_cast<std::chrono::seconds>(next_note - start);
+      *progress << "  still waiting for " << file.string() << " (" << waited.count() << " s of "
+                << w.timeout.count() << " s)" << std::endl;
+      next_note += std::chrono::seconds(10);
+    }
+    return false;
+  };
+  wait_until(w, node + "'s external daemon to write " + file.string() + " (start it with: " + command + ")", "",
+             ready);
+  return *lease;
+}
+
 void wait_for_peers(const Waiting& w, const scenario::Scenario& s, Phase& phase) {
   wait_for_all(w, s, "overlayd to learn every peer", phase, [&](const scenario::Node& node) {
+    if (node.external()) return true;
     auto status = read_status(w.dir, node.name);
     return status && status->peers.size() + 1 == s.nodes.size();
   });

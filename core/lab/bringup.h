@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <optional>
 
@@ -34,14 +35,22 @@ struct Waiting {
 };
 
 // Polls ready() until it holds, failing fast when the supervisor died or
-// the user pressed Ctrl-C (Interrupted), and with the end of log on timeout.
+// the user pressed Ctrl-C (Interrupted), and with the end of log (when
+// there is one) on timeout.
 void wait_until(const Waiting& w, const std::string& what, const std::filesystem::path& log,
                 const std::function<bool()>& ready);
 
-// Each node's lease, as its overlayd wrote it to subnet.env, once all have.
+// Each overlayd node's lease, as its daemon wrote it to subnet.env, once all
+// have (external nodes are waited for one by one: wait_for_external_lease).
 std::map<std::string, scenario::NodeLease> wait_for_leases(const Waiting& w, const scenario::Scenario& s,
                                                            Phase& phase);
-// Until each daemon's status lists every other node as a peer.
+// The lease of a node whose daemon the user starts (command says how): a
+// line on progress every 10 s while there is none, and on timeout an error
+// naming the file and the command.
+scenario::NodeLease wait_for_external_lease(const Waiting& w, const std::string& node, const std::string& command,
+                                            std::ostream* progress);
+// Until each overlayd's status lists every other node as a peer (external
+// daemons write none: the others must list them).
 void wait_for_peers(const Waiting& w, const scenario::Scenario& s, Phase& phase);
 
 // A node's lease and MTU as its overlayd wrote them to subnet.env; nullopt

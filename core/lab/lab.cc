@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <fstream>
+#include <ostream>
 #include <set>
 
 #include "core/lab/bringup.h"
 #include "core/lab/executor.h"
 #include "core/lab/journal.h"
+#include "core/lab/services.h"
 #include "core/os/file_lock.h"
 #include "core/os/process.h"
 #include "core/scenario/diagnostics.h"
@@ -52,6 +54,20 @@ void make_store_dir(const UpRequest& r, const LabDir& dir, Journal& journal) {
   fs::create_directory_symlink(etcd, link);
 }
 
+// Nodes with daemon="external" get no overlayd: the user is told how to
+// start flanneld there, all at once, before the lab waits on any of them.
+void announce_external(const UpRequest& r, const LabDir& dir) {
+  if (!r.notes) return;
+  for (const auto& node : r.scenario->nodes) {
+    if (!node.external()) continue;
+    *r.notes << node.name << " has daemon=\"external\": the lab starts none there. Start flanneld (v0.18 or "
+                << "later speaks etcd's v3 API) in " << node.name << ", as root:\n  "
+                << flanneld_command(r.lab, dir, *r.scenario, node) << "\nwaiting up to "
+                << r.external_timeout.count() << " s for it to write " << subnet_env_path(dir, node.name).string()
+                << std::endl;
+  }
+}
+
 void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net, Progress& progress) {
   const auto& s = *r.scenario;
   Journal journal(dir.journal());
@@ -66,10 +82,16 @@ void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net, Pro
   pin_subnets(s, dir);
   make_store_dir(r, dir, journal);
   Waiting waiting{dir, start_supervisor(r.lab, r.root, dir, journal), r.cancel};
+  announce_external(r, dir);
   std::map<std::string, scenario::NodeLease> leases;
   {
     Phase phase(progress, "leases", s.nodes.size());
     leases = wait_for_leases(waiting, s, phase);
+    Waiting patient = waiting;
+    patient.timeout = r.external_timeout;
+    for (const auto& node : s.nodes)
+      if (node.external())
+        leases[node.name] = wait_for_external_lease(patient, node.name, flanneld_command(r.lab, dir, s, node), r.notes);
   }
   {
     Phase phase(progress, "containers", s.nodes.size());

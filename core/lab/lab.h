@@ -11,6 +11,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <iosfwd>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -48,6 +50,10 @@ struct UpRequest {
   const std::atomic<bool>* cancel = nullptr;
   size_t crash_after = 0;  // Journal::crash_after, for crash tests
   Progress* progress = nullptr;  // told each phase; may be null
+  // Where to tell the user how to start external daemons, and how long to
+  // wait for each.
+  std::ostream* notes = nullptr;
+  std::chrono::seconds external_timeout{300};
 };
 
 // Throws std::runtime_error (after rolling back) when the lab cannot be built.

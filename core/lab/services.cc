@@ -1,5 +1,6 @@
 #include "core/lab/services.h"
 
+#include "core/overlay/lease.h"
 #include "core/scenario/names.h"
 #include "core/scenario/plan.h"
 #include "core/util/files.h"
@@ -41,14 +42,11 @@ Service overlayd_service_for(const scenario::Scenario& s, const std::string& lab
   auto home = dir.node(node.name);
   Service svc{overlayd_service(node.name), node.name, {}, dir.path / "services" / overlayd_service(node.name)};
   auto& argv = svc.spawn.argv;
-  argv = {overlayd.string(), "--iface", node.iface, "--public-ip", node.ip.str(),
-          "--subnet-file", subnet_env_path(dir, node.name).string(),
-          "--status-file", status_path(dir, node.name).string()};
-  if (s.overlay.store == scenario::Store::etcd)
-    argv.insert(argv.end(), {"--etcd-endpoints", etcd_endpoint(s)});
-  else
-    argv.insert(argv.end(), {"--store", "local", "--local-store-dir", local_store_path(dir).string()});
-  if (s.overlay.ip_masq) argv.push_back("--ip-masq");
+  argv = {overlayd.string()};
+  for (auto& flag : flanneld_flags(s, dir, node)) argv.push_back(std::move(flag));
+  argv.push_back("--status-file=" + status_path(dir, node.name).string());
+  if (s.overlay.store == scenario::Store::local)
+    argv.insert(argv.end(), {"--store=local", "--local-store-dir=" + local_store_path(dir).string()});
   svc.spawn.netns = scenario::netns_name(lab, node.name);
   svc.spawn.log = home / "var/log/overlayd.log";
   svc.spawn.cwd = home;
@@ -78,7 +76,25 @@ std::vector<Service> lab_services(const RunningLab& lab) {
   auto overlayd = os::self_exe().parent_path() / "overlayd";
   std::vector<Service> out;
   if (s.overlay.store == scenario::Store::etcd) out.push_back(etcd_service(s, lab.name, lab.dir));
-  for (const auto& node : s.nodes) out.push_back(overlayd_service_for(s, lab.name, lab.dir, node, overlayd));
+  for (const auto& node : s.nodes)
+    if (!node.external()) out.push_back(overlayd_service_for(s, lab.name, lab.dir, node, overlayd));
+  return out;
+}
+
+std::vector<std::string> flanneld_flags(const scenario::Scenario& s, const LabDir& dir, const scenario::Node& node) {
+  std::vector<std::string> flags;
+  if (s.overlay.store == scenario::Store::etcd)
+    flags = {"--etcd-endpoints=" + etcd_endpoint(s), std::string("--etcd-prefix=") + overlay::kDefaultPrefix};
+  flags.insert(flags.end(), {"--iface=" + node.iface, "--public-ip=" + node.ip.str(),
+                             "--subnet-file=" + subnet_env_path(dir, node.name).string()});
+  if (s.overlay.ip_masq) flags.push_back("--ip-masq");
+  return flags;
+}
+
+std::string flanneld_command(const std::string& lab, const LabDir& dir, const scenario::Scenario& s,
+                             const scenario::Node& node) {
+  std::string out = "sudo overlaylab exec " + lab + " " + node.name + " -- flanneld";
+  for (const auto& flag : flanneld_flags(s, dir, node)) out += " " + flag;
   return out;
 }
 

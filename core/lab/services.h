@@ -1,5 +1,6 @@
 // The long-running processes of a lab, as services the supervisor keeps up:
-// etcd (when the scenario's store is etcd) and one overlayd per node. Each
+// etcd (when the scenario's store is etcd) and one overlayd per node (but
+// those with daemon="external", whose daemon the user starts). Each
 // has a control directory the verbs and the supervisor share:
 //
 //   <dir>/desired   "running" or "stopped"  (written by start/stop verbs)
@@ -47,8 +48,19 @@ std::filesystem::path local_store_path(const LabDir& dir);
 // A node's overlayd status; nullopt while there is none.
 std::optional<overlay::DaemonStatus> read_status(const LabDir& dir, const std::string& node);
 
-// The services of a lab, etcd first. overlayd is found beside overlaylab.
+// The services of a lab, etcd first, then an overlayd for every node whose
+// daemon is not external. overlayd is found beside overlaylab.
 std::vector<Service> lab_services(const RunningLab& lab);
+
+// flanneld's flags for a node of the lab, in flanneld's spelling:
+// --etcd-endpoints=, --etcd-prefix=, --iface=, --public-ip=, --subnet-file=
+// (the node's subnet.env in the lab's state directory) and --ip-masq.
+// overlayd's command line starts with them too.
+std::vector<std::string> flanneld_flags(const scenario::Scenario& s, const LabDir& dir, const scenario::Node& node);
+// What an external node's user runs: "sudo overlaylab exec LAB NODE --
+// flanneld --etcd-endpoints=... --subnet-file=...".
+std::string flanneld_command(const std::string& lab, const LabDir& dir, const scenario::Scenario& s,
+                             const scenario::Node& node);
 
 // The etcd endpoint daemons use: its node's underlay address.
 std::string etcd_endpoint(const scenario::Scenario& s);

@@ -22,9 +22,15 @@ LabStore open_lab_store(const scenario::Scenario& s, const std::string& lab, con
   return out;
 }
 
+// A subnet pinned below Flannel's default SubnetMin (Kubernetes gives its
+// master the network's first /24) is leasable only under a config that says
+// so: SubnetMin moves down to it, and a real flanneld would honour it too.
 overlay::NetworkConfig network_config(const scenario::Scenario& s) {
   const auto& o = s.overlay;
-  return overlay::make_network_config(o.network, o.subnet_len, scenario::to_string(o.backend), o.port, o.vni);
+  auto config = overlay::make_network_config(o.network, o.subnet_len, scenario::to_string(o.backend), o.port, o.vni);
+  for (const auto& node : s.nodes)
+    if (node.subnet && node.subnet->network() < config.subnet_min) config.subnet_min = node.subnet->network();
+  return config;
 }
 
 void prepare_store(overlay::LeaseStore& store, const scenario::Scenario& s, std::chrono::seconds timeout) {

@@ -24,6 +24,8 @@ struct LabStore {
 
 LabStore open_lab_store(const scenario::Scenario& s, const std::string& lab, const LabDir& dir);
 
+// The <prefix>/config the scenario's <overlay> describes, with SubnetMin
+// low enough for every pinned subnet.
 overlay::NetworkConfig network_config(const scenario::Scenario& s);
 
 // Waits until the store answers, then writes the config. Throws when the

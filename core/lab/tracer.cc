@@ -3,9 +3,13 @@
 #include <fstream>
 #include <thread>
 
+#include "core/daemon/udp_backend.h"
+#include "core/lab/bringup.h"
 #include "core/lab/services.h"
+#include "core/lab/store_setup.h"
 #include "core/os/capture.h"
 #include "core/overlay/lease.h"
+#include "core/os/holders.h"
 #include "core/scenario/names.h"
 #include "core/trace/decode.h"
 #include "core/trace/render.h"
@@ -56,11 +60,42 @@ trace::HostState host_state(os::Rtnl& rtnl) {
   return h;
 }
 
-std::optional<trace::DaemonState> daemon_state(const LabDir& dir, const std::string& node) {
-  auto s = read_status(dir, node);
-  if (!s) return std::nullopt;
-  trace::DaemonState d{s->backend, s->lease, {}};
-  for (const auto& p : s->peers) d.peers.push_back({p.subnet, p.public_ip, p.port.value_or(0)});
+// The store's leases but node's own, as the peers of a daemon whose own
+// table the lab cannot read (an external one); none when the store is away.
+std::vector<trace::PeerEntry> peers_in_store(const RunningLab& lab, const net::Cidr& own) {
+  std::vector<trace::PeerEntry> out;
+  try {
+    auto store = open_lab_store(lab.scenario, lab.name, lab.dir);
+    for (const auto& l : store->leases().leases)
+      if (l.subnet != own) out.push_back({l.subnet, l.attrs.public_ip, lab.scenario.overlay.port});
+  } catch (const std::exception&) {
+  }
+  return out;
+}
+
+// What a node's daemon knows: its status file when it writes one (overlayd
+// does), else, for an external daemon, its subnet.env and the store. The
+// processes holding flannel0 and the UDP port come from /proc either way.
+std::optional<trace::DaemonState> daemon_state(const RunningLab& lab, const scenario::Node& node) {
+  trace::DaemonState d;
+  d.name = scenario::daemon_name(node);
+  if (auto s = read_status(lab.dir, node.name)) {
+    d.backend = s->backend;
+    d.lease = s->lease;
+    for (const auto& p : s->peers) d.peers.push_back({p.subnet, p.public_ip, p.port.value_or(0)});
+  } else if (auto lease = read_lease(lab.dir, node.name); lease && node.external()) {
+    d.backend = scenario::to_string(lab.scenario.overlay.backend);
+    d.lease = lease->subnet;
+    d.peers = peers_in_store(lab, lease->subnet);
+    d.peers_from_store = true;
+  } else {
+    return std::nullopt;
+  }
+  if (lab.scenario.overlay.backend == scenario::Backend::udp) {
+    auto netns = scenario::netns_name(lab.name, node.name);
+    d.tun_holder = os::describe(os::tun_holders(netns, daemon::kUdpDevice));
+    d.socket_holder = os::describe(os::udp_holders(netns, lab.scenario.overlay.port));
+  }
   return d;
 }
 
@@ -79,7 +114,7 @@ trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net) {
   s.backend = scenario::to_string(lab.scenario.overlay.backend);
   for (const auto& host : lab.scenario.host_names())
     s.hosts[host] = host_state(net.rtnl(scenario::netns_name(lab.name, host)));
-  for (const auto& node : lab.scenario.nodes) s.hosts[node.name].daemon = daemon_state(lab.dir, node.name);
+  for (const auto& node : lab.scenario.nodes) s.hosts[node.name].daemon = daemon_state(lab, node);
   return s;
 }
 

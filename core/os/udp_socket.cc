@@ -13,9 +13,7 @@
 namespace ovl::os {
 namespace {
 
-// Large buffers so a burst from the TUN side is not dropped by the socket.
-constexpr int kSocketBuffer = 4 << 20;
-// The fast path's: a few GSO batches of 64 KB in flight each way.
+// The fast path's buffers: a few GSO batches of 64 KB in flight each way.
 constexpr int kFastSocketBuffer = 8 << 20;
 
 sockaddr_in to_sockaddr(net::Endpoint e) {
@@ -38,11 +36,19 @@ Fd bound_udp_socket(net::Ipv4 ip, uint16_t port) {
   return fd;
 }
 
+int buffer_size(int fd, int opt) {
+  int size = 0;
+  socklen_t len = sizeof size;
+  ::getsockopt(fd, SOL_SOCKET, opt, &size, &len);
+  return size;
+}
+
 }  // namespace
 
-UdpSocket::UdpSocket(net::Ipv4 ip, uint16_t port) : fd_(bound_udp_socket(ip, port)) {
-  for (int opt : {SO_RCVBUF, SO_SNDBUF}) ::setsockopt(fd_.get(), SOL_SOCKET, opt, &kSocketBuffer, sizeof kSocketBuffer);
-}
+UdpSocket::UdpSocket(net::Ipv4 ip, uint16_t port)
+    : fd_(bound_udp_socket(ip, port)),
+      rcvbuf_(buffer_size(fd_.get(), SO_RCVBUF)),
+      sndbuf_(buffer_size(fd_.get(), SO_SNDBUF)) {}
 
 // As Flannel's proxy: receive first, and wait only when nothing is queued.
 size_t UdpSocket::recv(std::span<net::Datagram> datagrams) {
@@ -79,10 +85,8 @@ void set_buffers(int fd, UdpFeatures& f) {
                      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) == 0;
   if (!f.forced_buffers)
     for (int opt : {SO_RCVBUF, SO_SNDBUF}) ::setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size);
-  socklen_t len = sizeof f.rcvbuf;
-  ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &f.rcvbuf, &len);
-  len = sizeof f.sndbuf;
-  ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &f.sndbuf, &len);
+  f.rcvbuf = buffer_size(fd, SO_RCVBUF);
+  f.sndbuf = buffer_size(fd, SO_SNDBUF);
 }
 
 uint16_t gro_segment_size(msghdr& h) {

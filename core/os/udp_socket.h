@@ -1,5 +1,7 @@
-// The udp backend's socket: bound to the node's public IP and port 8285,
-// one inner packet per datagram.
+// The udp backend's sockets: bound to the node's public IP and port 8285,
+// one inner packet per datagram. The simple one is Flannel's proxy's: no
+// socket options beyond SO_REUSEADDR, so its buffers are the kernel's
+// defaults (net.core.rmem_default/wmem_default); the fast one sizes its own.
 #pragma once
 
 #include <netinet/in.h>
@@ -25,9 +27,13 @@ class UdpSocket : public net::DatagramSocket {
   void send(std::span<const net::Datagram> datagrams) override;
 
   int fd() const { return fd_.get(); }
+  // SO_RCVBUF and SO_SNDBUF as the kernel reports them.
+  int rcvbuf() const { return rcvbuf_; }
+  int sndbuf() const { return sndbuf_; }
 
  private:
   Fd fd_;
+  int rcvbuf_ = 0, sndbuf_ = 0;
 };
 
 // What the kernel granted a GsoUdpSocket.

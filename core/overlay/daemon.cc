@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "core/overlay/log.h"
 #include "core/util/files.h"
@@ -48,16 +49,18 @@ void Daemon::run(const std::atomic<bool>& stop) {
   external_ = host_.external(options_.iface, options_.public_ip);
   log("using interface " + external_->name + " (" + external_->ip.str() + ", MTU " +
       std::to_string(external_->mtu) + "), public IP " + external_->public_ip.str());
-  auto config = wait_for_config(stop);
+  config_ = wait_for_config(stop);
   if (stop) return;
-  backend_ = host_.make_backend(config, *external_);
+  backend_ = host_.make_backend(config_, *external_);
   auto attrs = backend_->prepare();
-  auto acquired = acquire(config, attrs, stop);
+  auto acquired = acquire(config_, attrs, stop);
   if (stop) return;
   own_ = acquired.lease;
+  for (const auto& note : acquired.notes) log(note);
   log("leased " + own_.subnet.str() + " (" + to_string(acquired.how) + ")");
+  next_renewal_ = own_.expiration - options_.renew_margin;
   backend_->start(own_);
-  write_subnet_env(config, own_, backend_->mtu());
+  write_subnet_env(config_, own_, backend_->mtu());
   follow_store(stop);
   backend_->stop();
   log("stopped");
@@ -104,58 +107,112 @@ void Daemon::write_subnet_env(const NetworkConfig& config, const Lease& own, int
   log("wrote " + path.string());
 }
 
-void Daemon::sync_peers(const std::vector<Lease>& leases) {
+namespace {
+
+// Flannel routes whatever it is given; a lease outside the network (say
+// 0.0.0.0-0) would take over the node's traffic, so it is not used.
+std::string outside(const NetworkConfig& config, const net::Cidr& subnet) {
+  if (config.network.contains(subnet)) return "";
+  return "lease " + subnet.str() + " is outside the network " + config.network.str();
+}
+
+std::string duration_text(std::chrono::seconds d) {
+  return d.count() % 60 == 0 ? std::to_string(d.count() / 60) + " min" : std::to_string(d.count()) + " s";
+}
+
+}  // namespace
+
+void Daemon::sync_peers(const LeaseSnapshot& snapshot) {
+  std::map<std::string, std::string> unusable;
+  for (const auto& u : snapshot.unusable) unusable[u.key] = u.reason;
   std::map<net::Cidr, Lease> fresh;
-  for (const auto& l : leases)
-    if (l.subnet != own_.subnet) fresh[l.subnet] = l;
+  for (const auto& l : snapshot.leases) {
+    if (l.subnet == own_.subnet) continue;
+    if (auto why = outside(config_, l.subnet); !why.empty())
+      unusable[store_.key(l.subnet)] = why;
+    else
+      fresh[l.subnet] = l;
+  }
   for (auto it = peers_.begin(); it != peers_.end();) {
-    if (fresh.count(it->first)) {
-      ++it;
-      continue;
-    }
-    apply(LeaseEvent{LeaseEvent::Type::removed, it->second});
-    it = peers_.begin();
+    auto subnet = (it++)->first;
+    if (!fresh.count(subnet)) remove_peer(subnet, "");
   }
   for (const auto& [subnet, lease] : fresh) {
     auto it = peers_.find(subnet);
-    if (it == peers_.end() || !(it->second.attrs == lease.attrs)) apply(LeaseEvent{LeaseEvent::Type::added, lease});
+    if (it == peers_.end() || !(it->second.attrs == lease.attrs)) add_peer(lease);
   }
+  set_unusable(std::move(unusable));
+}
+
+// Logs and counts each value that became unusable (or unusable for another
+// reason); the status file lists what is unusable now.
+void Daemon::set_unusable(std::map<std::string, std::string> now) {
+  for (const auto& [key, reason] : now) {
+    auto it = unusable_.find(key);
+    if (it != unusable_.end() && it->second == reason) continue;
+    ++unusable_seen_;
+    log("ignoring " + key + ": " + reason);
+  }
+  unusable_ = std::move(now);
 }
 
 void Daemon::apply(const LeaseEvent& e) {
   const auto& subnet = e.lease.subnet;
+  std::string why = e.type == LeaseEvent::Type::unusable ? e.reason
+                    : e.type == LeaseEvent::Type::added  ? outside(config_, subnet)
+                                                         : "";
+  if (!why.empty()) {
+    auto now = unusable_;
+    now[e.key] = why;
+    set_unusable(std::move(now));
+    if (subnet != own_.subnet) remove_peer(subnet, " (its lease value cannot be used)");
+    return;
+  }
+  unusable_.erase(e.key);
   if (subnet == own_.subnet) {
     if (e.type == LeaseEvent::Type::removed)
       throw std::runtime_error("this node's lease " + subnet.str() + " was revoked; shutting down");
-    own_.expiration = std::max(own_.expiration, e.lease.expiration);
+    if (e.lease.expiration > own_.expiration) {  // renewed by another writer
+      own_.expiration = e.lease.expiration;
+      next_renewal_ = own_.expiration - options_.renew_margin;
+    }
     return;
   }
-  if (e.type == LeaseEvent::Type::removed) {
-    if (!peers_.erase(subnet)) return;
-    backend_->remove_peer(subnet);
-    log("peer left: " + subnet.str());
-  } else {
-    peers_[subnet] = e.lease;
-    try {
-      backend_->add_peer(e.lease);
-    } catch (const PeerSkipped& skipped) {
-      log("peer skipped: " + std::string(skipped.what()));
-      return;
-    }
-    log("peer joined: " + subnet.str() + " via " + e.lease.attrs.public_ip.str());
+  if (e.type == LeaseEvent::Type::removed)
+    remove_peer(subnet, "");
+  else
+    add_peer(e.lease);
+}
+
+void Daemon::add_peer(const Lease& lease) {
+  peers_[lease.subnet] = lease;
+  try {
+    backend_->add_peer(lease);
+  } catch (const PeerSkipped& skipped) {
+    log("peer skipped: " + std::string(skipped.what()));
+    return;
   }
+  log("peer joined: " + lease.subnet.str() + " via " + lease.attrs.public_ip.str());
+}
+
+void Daemon::remove_peer(const net::Cidr& subnet, const std::string& why) {
+  if (!peers_.erase(subnet)) return;
+  backend_->remove_peer(subnet);
+  log("peer left: " + subnet.str() + why);
 }
 
 void Daemon::follow_store(const std::atomic<bool>& stop) {
   bool need_list = true, dirty = true;
   auto last_status = std::chrono::steady_clock::time_point();
   while (!stop) {
-    auto before = peers_.size();
-    bool was_ok = store_ok_;
+    auto before = std::make_tuple(peers_.size(), store_ok_, unusable_seen_, unusable_.size());
+    // On its own clock, whatever the watch is doing: a store that is away
+    // makes renewals fail (and retry), it does not postpone them.
+    bool renewal = renew_if_due();
     try {
       if (need_list) {
         auto snapshot = store_.leases();
-        sync_peers(snapshot.leases);
+        sync_peers(snapshot);
         revision_ = snapshot.revision;
         need_list = false;
         if (!store_ok_) log("store is back: " + store_.describe());
@@ -166,7 +223,6 @@ void Daemon::follow_store(const std::atomic<bool>& stop) {
       for (const auto& e : result.events) apply(e);
       revision_ = result.revision;
       need_list = result.resync;
-      renew_if_due();
     } catch (const StoreUnavailable& e) {
       store_failed(e);
       need_list = true;  // events may be lost while it is away
@@ -176,7 +232,8 @@ void Daemon::follow_store(const std::atomic<bool>& stop) {
     // The file grows with the peers, so while peers keep joining it is
     // rewritten at most every millisecond per peer: a thousand daemons
     // learning a thousand peers write it a few times each, not a million.
-    dirty = dirty || peers_.size() != before || store_ok_ != was_ok;
+    auto after = std::make_tuple(peers_.size(), store_ok_, unusable_seen_, unusable_.size());
+    dirty = dirty || renewal || after != before;
     auto since = std::chrono::steady_clock::now() - last_status;
     if ((dirty && since >= std::chrono::milliseconds(peers_.size())) || since >= 1s) {
       write_status();
@@ -186,13 +243,27 @@ void Daemon::follow_store(const std::atomic<bool>& stop) {
   }
 }
 
-void Daemon::renew_if_due() {
+// Flannel's renewal: an unconditional put with a fresh TTL when the margin
+// is reached; on failure, another try after renew_retry, for ever. Returns
+// whether it tried.
+bool Daemon::renew_if_due() {
   auto now = std::chrono::system_clock::now();
-  if (own_.expiration - now > options_.renew_margin) return;
-  if (!store_.renew_lease(own_.subnet, own_.attrs, options_.lease_ttl))
-    throw std::runtime_error("could not renew lease " + own_.subnet.str() + ": it is gone or held by another node");
+  if (now < next_renewal_) return false;
+  try {
+    store_.renew_lease(own_.subnet, own_.attrs, options_.lease_ttl);
+  } catch (const StoreUnavailable& e) {
+    renew_error_ = e.what();
+    next_renewal_ = now + options_.renew_retry;
+    log("could not renew lease " + own_.subnet.str() + " (trying again in " + duration_text(options_.renew_retry) +
+        "): " + e.what());
+    return true;
+  }
   own_.expiration = now + options_.lease_ttl;
+  renewed_ = now;
+  renew_error_.clear();
+  next_renewal_ = own_.expiration - options_.renew_margin;
   log("renewed lease " + own_.subnet.str() + " until " + utc_timestamp(own_.expiration));
+  return true;
 }
 
 void Daemon::write_status() {
@@ -205,8 +276,13 @@ void Daemon::write_status() {
   s.public_ip = external_->public_ip;
   s.lease = own_.subnet;
   s.lease_expires = utc_timestamp(own_.expiration);
+  if (renewed_ != std::chrono::system_clock::time_point{}) s.lease_renewed = utc_timestamp(renewed_);
+  s.lease_next_renewal = utc_timestamp(next_renewal_);
+  s.lease_renew_error = renew_error_;
   s.mtu = backend_->mtu();
   s.store = {store_.describe(), store_ok_, store_ok_ ? "" : store_error_};
+  for (const auto& [key, reason] : unusable_) s.unusable_leases.push_back({key, reason});
+  s.unusable_seen = unusable_seen_;
   // Unchanged but for the time: not rewritten. An idle lab of many nodes
   // would otherwise create and rename a file per daemon every second.
   if (last_status_ && *last_status_ == s) return;

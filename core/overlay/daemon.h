@@ -3,7 +3,10 @@
 // start forwarding, write subnet.env, then follow the store: peers join and
 // leave, the lease is renewed before it expires. If the store goes away the
 // daemon keeps forwarding to the peers it knows and catches up when the
-// store returns.
+// store returns; a renewal that fails is tried again a minute later, as
+// Flannel's (LocalManager.CompleteLease), and never stops the daemon. A
+// value under <prefix>/subnets that is not a usable lease is logged with its
+// key and the reason and counted in the status file.
 #pragma once
 
 #include <atomic>
@@ -30,6 +33,7 @@ struct DaemonOptions {
   bool ip_masq = false;                 // --ip-masq (recorded in subnet.env)
   std::chrono::seconds lease_ttl = std::chrono::duration_cast<std::chrono::seconds>(kLeaseTtl);
   std::chrono::seconds renew_margin = std::chrono::minutes(60);  // --subnet-lease-renew-margin
+  std::chrono::seconds renew_retry = std::chrono::minutes(1);    // after a failed renewal (Flannel: 1 min)
 };
 
 // What the daemon needs from the host, behind a seam for tests.
@@ -51,10 +55,13 @@ class Daemon {
   NetworkConfig wait_for_config(const std::atomic<bool>& stop);
   Acquired acquire(const NetworkConfig& config, const LeaseAttrs& attrs, const std::atomic<bool>& stop);
   void write_subnet_env(const NetworkConfig& config, const Lease& own, int mtu);
-  void sync_peers(const std::vector<Lease>& leases);
+  void sync_peers(const LeaseSnapshot& snapshot);
   void apply(const LeaseEvent& event);
+  void add_peer(const Lease& lease);
+  void remove_peer(const net::Cidr& subnet, const std::string& why);
+  void set_unusable(std::map<std::string, std::string> now);
   void follow_store(const std::atomic<bool>& stop);
-  void renew_if_due();
+  bool renew_if_due();
   void write_status();
   void log(const std::string& message);
   void store_failed(const std::exception& e);
@@ -63,14 +70,19 @@ class Daemon {
   LeaseStore& store_;
   DaemonHost host_;
   std::ostream& log_;
+  NetworkConfig config_;
   std::unique_ptr<Backend> backend_;
   std::optional<ExternalIface> external_;
   Lease own_;
   std::map<net::Cidr, Lease> peers_;
+  std::map<std::string, std::string> unusable_;  // key -> reason
+  uint64_t unusable_seen_ = 0;
   uint64_t revision_ = 0;
   bool store_ok_ = true;
   std::string store_error_;
   std::optional<DaemonStatus> last_status_;  // as last written, without its time
+  std::chrono::system_clock::time_point next_renewal_, renewed_;
+  std::string renew_error_;
 };
 
 }  // namespace ovl::overlay

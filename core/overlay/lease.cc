@@ -14,26 +14,22 @@ using Json = nlohmann::ordered_json;
   throw std::runtime_error("lease value " + std::string(json.substr(0, 120)) + ": " + why);
 }
 
-std::string get_string(const Json& object, const char* key, std::string_view json) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) fail(std::string("\"") + key + "\" is missing or not a string", json);
-  return it->get<std::string>();
-}
-
-// Flannel's vxlan BackendData: {"VNI":1,"VtepMAC":"52:17:43:ba:2e:56"}.
-// Older Flannel versions wrote VtepMAC alone; VNI then defaults to 1.
-VxlanBackendData read_vxlan(const Json& data, std::string_view json) {
-  if (!data.is_object()) fail("\"BackendData\" is not an object", json);
-  VxlanBackendData out;
-  auto mac = net::Mac::parse(get_string(data, "VtepMAC", json));
-  if (!mac) fail("\"VtepMAC\" is not a MAC address", json);
-  out.vtep_mac = *mac;
+// Flannel's vxlan BackendData: {"VNI":1,"VtepMAC":"52:17:43:ba:2e:56"};
+// before v0.13.1 VtepMAC alone, and VNI is then 1. Returns the sentence
+// saying what is wrong, or "" with out filled in.
+std::string read_vxlan(const Json& data, VxlanBackendData& out) {
+  if (!data.is_object()) return "\"BackendData\" is not an object";
+  auto mac = data.find("VtepMAC");
+  if (mac == data.end() || !mac->is_string()) return "\"BackendData\" has no \"VtepMAC\" string";
+  auto parsed = net::Mac::parse(mac->get<std::string>());
+  if (!parsed) return "\"VtepMAC\" " + mac->dump() + " is not a MAC address";
+  out.vtep_mac = *parsed;
   auto vni = data.find("VNI");
-  if (vni != data.end()) {
-    if (!vni->is_number_unsigned()) fail("\"VNI\" is not a number", json);
-    out.vni = vni->get<uint32_t>();
-  }
-  return out;
+  if (vni == data.end() || vni->is_null()) return "";
+  if (!vni->is_number_unsigned() || vni->get<uint64_t>() >= (1u << 24))
+    return "\"VNI\" " + vni->dump() + " is not a VNI";
+  out.vni = vni->get<uint32_t>();
+  return "";
 }
 
 // "KEY=value" lines into the fields of env; unknown keys are ignored.
@@ -61,28 +57,42 @@ void read_env_line(std::string_view line, SubnetEnv& env, bool& have_subnet) {
 std::string attrs_to_json(const LeaseAttrs& attrs) {
   Json root;
   root["PublicIP"] = attrs.public_ip.str();
-  root["BackendType"] = attrs.backend_type;
-  if (attrs.vxlan) {
-    Json data;
-    data["VNI"] = attrs.vxlan->vni;
-    data["VtepMAC"] = attrs.vxlan->vtep_mac.str();
-    root["BackendData"] = data;
-  }
+  root["PublicIPv6"] = nullptr;  // a pointer without omitempty in Flannel: always there
+  if (!attrs.backend_type.empty()) root["BackendType"] = attrs.backend_type;
+  if (attrs.vxlan) root["BackendData"] = Json{{"VNI", attrs.vxlan->vni}, {"VtepMAC", attrs.vxlan->vtep_mac.str()}};
   return root.dump();
 }
 
+// As Go's encoding/json into Flannel's LeaseAttrs: unknown keys and
+// PublicIPv6 (the lab is IPv4 only) are ignored; a field of the wrong type
+// fails the whole value. A missing PublicIP would decode as 0.0.0.0, an
+// address no packet can be sent to, so it is refused here.
 LeaseAttrs attrs_from_json(std::string_view json) {
   Json root = Json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded() || !root.is_object()) fail("is not a JSON object", json);
   LeaseAttrs attrs;
-  auto ip = net::Ipv4::parse(get_string(root, "PublicIP", json));
-  if (!ip) fail("\"PublicIP\" is not an IPv4 address", json);
-  attrs.public_ip = *ip;
-  attrs.backend_type = get_string(root, "BackendType", json);
+  auto ip = root.find("PublicIP");
+  if (ip == root.end()) fail("\"PublicIP\" is missing", json);
+  if (!ip->is_string()) fail("\"PublicIP\" " + ip->dump() + " is not a string", json);
+  auto parsed = net::Ipv4::parse(ip->get<std::string>());
+  if (!parsed) fail("\"PublicIP\" " + ip->dump() + " is not an IPv4 address", json);
+  attrs.public_ip = *parsed;
+  auto type = root.find("BackendType");
+  if (type != root.end() && !type->is_null()) {
+    if (!type->is_string()) fail("\"BackendType\" " + type->dump() + " is not a string", json);
+    attrs.backend_type = type->get<std::string>();
+  }
   auto data = root.find("BackendData");
-  if (attrs.backend_type == "vxlan" && data != root.end() && !data->is_null())
-    attrs.vxlan = read_vxlan(*data, json);
+  if (attrs.backend_type == "vxlan" && data != root.end() && !data->is_null()) {
+    VxlanBackendData vxlan;
+    attrs.backend_data_problem = read_vxlan(*data, vxlan);
+    if (attrs.backend_data_problem.empty()) attrs.vxlan = vxlan;
+  }
   return attrs;
+}
+
+std::string backend_type_text(const LeaseAttrs& attrs) {
+  return attrs.backend_type.empty() ? "none" : attrs.backend_type;
 }
 
 std::string format_subnet_env(const SubnetEnv& env) {

@@ -25,13 +25,18 @@ struct StoreUnavailable : std::runtime_error {
 };
 
 struct LeaseEvent {
-  enum class Type { added, removed };  // added covers changed, removed covers expired
+  // added covers changed, removed covers expired; unusable is a value
+  // written under a key that cannot be used as a lease (reason says why).
+  enum class Type { added, removed, unusable };
   Type type;
-  Lease lease;  // for removed, only subnet is meaningful
+  Lease lease;       // added: the lease; removed, unusable: the subnet when the key names one
+  std::string key;   // the store's key, as UnusableLease::key
+  std::string reason;  // unusable only
 };
 
 struct LeaseSnapshot {
   std::vector<Lease> leases;  // live ones only, ordered by subnet
+  std::vector<UnusableLease> unusable;  // keys whose values are not leases, by key
   uint64_t revision = 0;      // watch from here to see what follows
 };
 
@@ -57,15 +62,17 @@ class LeaseStore {
   // Returns false when another holder got there first.
   virtual bool create_lease(const net::Cidr& subnet, const LeaseAttrs& attrs,
                             std::chrono::seconds ttl) = 0;
-  // Rewrites a lease with a fresh TTL and the given attributes (a restarted
-  // vxlan node publishes a new VtepMAC). Returns false when it no longer
-  // exists or another PublicIP holds it.
-  virtual bool renew_lease(const net::Cidr& subnet, const LeaseAttrs& attrs,
-                           std::chrono::seconds ttl) = 0;
+  // Writes the lease with a fresh TTL whoever holds it now, as Flannel's
+  // RenewLease and lease reuse do (registry.updateSubnet: a plain put, no
+  // compare): a value another writer changed is simply overwritten.
+  virtual void renew_lease(const net::Cidr& subnet, const LeaseAttrs& attrs, std::chrono::seconds ttl) = 0;
   virtual void delete_lease(const net::Cidr& subnet) = 0;
 
   // Waits up to timeout for lease changes after revision.
   virtual WatchResult watch(uint64_t revision, std::chrono::milliseconds timeout) = 0;
+
+  // The store's name for subnet's key, as events and UnusableLease give it.
+  virtual std::string key(const net::Cidr& subnet) const = 0;
 
   // For logs and status: "etcd http://172.20.33.102:2379 /coreos.com/network".
   virtual std::string describe() const = 0;

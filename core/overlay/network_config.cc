@@ -128,9 +128,9 @@ std::string to_json(const NetworkConfig& config) {
   Json root;
   root["Network"] = config.network.str();
   root["SubnetLen"] = config.subnet_len;
-  net::SubnetRange range = config.range();
-  if (config.subnet_min != range.min()) root["SubnetMin"] = config.subnet_min.str();
-  if (config.subnet_max != range.max()) root["SubnetMax"] = config.subnet_max.str();
+  net::SubnetRange defaults{config.network, config.subnet_len};
+  if (config.subnet_min != defaults.min()) root["SubnetMin"] = config.subnet_min.str();
+  if (config.subnet_max != defaults.max()) root["SubnetMax"] = config.subnet_max.str();
   Json backend;
   backend["Type"] = config.backend_type;
   if (config.backend_type != "host-gw") backend["Port"] = config.port;

@@ -25,7 +25,8 @@ struct NetworkConfig {
   uint16_t port = 8285;              // udp 8285, vxlan 8472 unless Backend.Port says otherwise
   uint32_t vni = 1;                  // vxlan only
 
-  net::SubnetRange range() const { return net::SubnetRange{network, subnet_len}; }
+  // SubnetMin..SubnetMax: what Flannel leases, and keeps leased.
+  net::SubnetRange range() const { return net::SubnetRange{network, subnet_len, subnet_min, subnet_max}; }
 };
 
 // Parses the JSON and applies Flannel's defaults and checks (SubnetLen from

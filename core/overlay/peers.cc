@@ -52,9 +52,12 @@ VxlanPeers::VxlanPeers(scenario::NetworkOps& net, std::string device, uint16_t p
 void VxlanPeers::add(const Lease& peer) {
   if (peer.attrs.backend_type != "vxlan" || !peer.attrs.vxlan) {
     remove(peer.subnet);
+    std::string data = peer.attrs.backend_data_problem.empty()
+                           ? "no VXLAN BackendData (VtepMAC)"
+                           : "a BackendData that cannot be read (" + peer.attrs.backend_data_problem + ")";
     book_.skip(peer, "vxlan cannot reach " + peer.subnet.str() + ": the lease of node " +
-                         peer.attrs.public_ip.str() + " has backend type " + peer.attrs.backend_type +
-                         " and no VXLAN BackendData (VtepMAC); every node must run the vxlan backend");
+                         peer.attrs.public_ip.str() + " has backend type " + backend_type_text(peer.attrs) +
+                         " and " + data + "; every node must run the vxlan backend");
   }
   // A changed lease (a peer that recreated its device has a new VtepMAC):
   // the old FDB entry is keyed by the old MAC and would linger.
@@ -110,7 +113,7 @@ void HostGwPeers::add(const Lease& peer) {
   std::string why;
   if (peer.attrs.backend_type != "host-gw")
     why = "host-gw ignores " + peer.subnet.str() + ": the lease of node " + peer.attrs.public_ip.str() +
-          " has backend type " + peer.attrs.backend_type + "; every node must run the host-gw backend";
+          " has backend type " + backend_type_text(peer.attrs) + "; every node must run the host-gw backend";
   else
     why = hostgw_unreachable(peer.subnet, peer.attrs.public_ip, iface_, segment_);
   if (!why.empty()) {

@@ -66,16 +66,12 @@ CounterValues counters_from(const Json& j) {
 Json offloads_json(const Offloads& o) {
   Json out = Json::object();
   for (const auto& k : kOffloadFlags) out[k.name] = o.*k.flag;
-  out["rcvbuf"] = o.rcvbuf;
-  out["sndbuf"] = o.sndbuf;
   return out;
 }
 
 Offloads offloads_from(const Json& j) {
   Offloads o;
   for (const auto& k : kOffloadFlags) o.*k.flag = j.at(k.name).get<bool>();
-  o.rcvbuf = j.at("rcvbuf").get<int>();
-  o.sndbuf = j.at("sndbuf").get<int>();
   return o;
 }
 
@@ -123,6 +119,8 @@ Json backend_json(const DaemonStatus& s) {
     out["dataplane"] = s.udp->dataplane;
     out["counters"] = counters_json(s.udp->counters);
     if (s.udp->offloads) out["offloads"] = offloads_json(*s.udp->offloads);
+    const auto& b = s.udp->buffers;
+    out["socket_buffers"] = {{"rcvbuf", b.rcvbuf}, {"sndbuf", b.sndbuf}, {"kernel_default", b.kernel_default}};
   }
   return out;
 }
@@ -133,18 +131,30 @@ DaemonStatus from_json(const Json& j) {
   s.backend = j.at("backend").get<std::string>();
   s.iface = j.at("iface").get<std::string>();
   s.public_ip = parsed(j, "public_ip", &net::Ipv4::parse);
-  s.lease = parsed(j.at("lease"), "subnet", &net::Cidr::parse);
-  s.lease_expires = j["lease"].at("expires").get<std::string>();
+  const auto& lease = j.at("lease");
+  s.lease = parsed(lease, "subnet", &net::Cidr::parse);
+  s.lease_expires = lease.at("expires").get<std::string>();
+  s.lease_renewed = lease.value("renewed", "");
+  s.lease_next_renewal = lease.value("next_renewal", "");
+  s.lease_renew_error = lease.value("renew_error", "");
   s.mtu = j.at("mtu").get<int>();
   const auto& store = j.at("store");
   s.store = {store.at("name").get<std::string>(), store.at("ok").get<bool>(), store.value("error", "")};
   s.updated = j.value("updated", "");
+  if (j.contains("unusable_leases")) {
+    const auto& u = j.at("unusable_leases");
+    s.unusable_seen = u.at("seen").get<uint64_t>();
+    for (const auto& one : u.at("now"))
+      s.unusable_leases.push_back({one.at("key").get<std::string>(), one.at("reason").get<std::string>()});
+  }
   s.device = j.at("device").get<std::string>();
   if (j.contains("port")) s.port = j["port"].get<uint16_t>();
   for (const auto& p : j.at("peers")) s.peers.push_back(peer_from(p));
   if (j.contains("dataplane")) {
-    s.udp = UdpStatus{j["dataplane"].get<std::string>(), counters_from(j.at("counters")), std::nullopt};
+    s.udp = UdpStatus{j["dataplane"].get<std::string>(), counters_from(j.at("counters")), std::nullopt, {}};
     if (j.contains("offloads")) s.udp->offloads = offloads_from(j["offloads"]);
+    const auto& b = j.at("socket_buffers");
+    s.udp->buffers = {b.at("rcvbuf").get<int>(), b.at("sndbuf").get<int>(), b.at("kernel_default").get<bool>()};
   }
   if (j.contains("vni"))
     s.vxlan = VxlanStatus{j["vni"].get<uint32_t>(), parsed(j, "vtep_mac", &net::Mac::parse),
@@ -170,9 +180,14 @@ std::string to_json(const DaemonStatus& s) {
   out["backend"] = s.backend;
   out["iface"] = s.iface;
   out["public_ip"] = s.public_ip.str();
-  out["lease"] = {{"subnet", s.lease.str()}, {"expires", s.lease_expires}};
+  out["lease"] = {{"subnet", s.lease.str()},          {"expires", s.lease_expires},
+                  {"renewed", s.lease_renewed},        {"next_renewal", s.lease_next_renewal},
+                  {"renew_error", s.lease_renew_error}};
   out["mtu"] = s.mtu;
   out["store"] = {{"name", s.store.name}, {"ok", s.store.ok}, {"error", s.store.error}};
+  Json unusable = Json::array();
+  for (const auto& u : s.unusable_leases) unusable.push_back({{"key", u.key}, {"reason", u.reason}});
+  out["unusable_leases"] = {{"seen", s.unusable_seen}, {"now", unusable}};
   out["updated"] = s.updated;
   return out.dump(2) + "\n";
 }

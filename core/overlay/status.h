@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/net/ipv4.h"
+#include "core/overlay/lease.h"
 
 namespace ovl::overlay {
 
@@ -45,14 +46,23 @@ CounterValues snapshot(const Counters& counters);
 struct Offloads {
   bool vnet_hdr = false, tun_csum = false, tso = false, uso = false;
   bool udp_gso = false, udp_gro = false, forced_buffers = false;
-  int rcvbuf = 0, sndbuf = 0;
   bool operator==(const Offloads&) const = default;
+};
+
+// The udp socket's buffers as the kernel reports them (SO_RCVBUF and
+// SO_SNDBUF read back), and whether the daemon asked for any: Flannel's
+// proxy never does, so it runs on net.core.rmem_default/wmem_default.
+struct SocketBuffers {
+  int rcvbuf = 0, sndbuf = 0;
+  bool kernel_default = true;
+  bool operator==(const SocketBuffers&) const = default;
 };
 
 struct UdpStatus {
   std::string dataplane;  // "simple" or "fast"
   CounterValues counters;
   std::optional<Offloads> offloads;  // fast only
+  SocketBuffers buffers;
   bool operator==(const UdpStatus&) const = default;
 };
 
@@ -78,8 +88,16 @@ struct DaemonStatus {
   net::Ipv4 public_ip;
   net::Cidr lease;
   std::string lease_expires;  // UTC, as log.h's utc_timestamp
+  std::string lease_renewed;  // UTC of the last renewal; "" before the first
+  std::string lease_next_renewal;  // UTC of the next attempt
+  std::string lease_renew_error;   // why the last attempt failed; "" once one succeeds
   int mtu = 0;
   StoreStatus store;
+  // Values under <prefix>/subnets the daemon does not route by, now, and
+  // how many it has met since it started (a value counts once until it
+  // changes).
+  std::vector<UnusableLease> unusable_leases;
+  uint64_t unusable_seen = 0;
   std::string updated;
   // Set by the backend (Backend::describe).
   std::string device;  // flannel0, flannel.<vni>, or host-gw's external interface

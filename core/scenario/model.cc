@@ -17,6 +17,10 @@ const char* to_string(Store s) { return s == Store::etcd ? "etcd" : "local"; }
 
 const char* to_string(Runtime r) { return r == Runtime::docker ? "docker" : "cni"; }
 
+const char* to_string(Daemon d) { return d == Daemon::overlayd ? "overlayd" : "external"; }
+
+const char* daemon_name(const Node& node) { return node.external() ? "flanneld (external)" : "overlayd"; }
+
 const Segment* Scenario::find_segment(std::string_view name) const {
   for (const auto& s : segments)
     if (s.name == name) return &s;

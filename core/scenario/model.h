@@ -43,10 +43,14 @@ struct Router {
 enum class Backend { udp, vxlan, host_gw };
 enum class Store { etcd, local };
 enum class Runtime { docker, cni };
+// Who runs the node's overlay daemon: the lab (overlayd, supervised), or
+// the user (flanneld, or overlayd started by hand), whom the lab tells how.
+enum class Daemon { overlayd, external };
 
 const char* to_string(Backend b);
 const char* to_string(Store s);
 const char* to_string(Runtime r);
+const char* to_string(Daemon d);
 
 // Flannel's port for the backend when none is given: 8285 for udp, 8472
 // (the Linux VXLAN default) for vxlan; host-gw has none but keeps udp's.
@@ -80,10 +84,17 @@ struct Node {
   std::string iface = "eth0";
   std::optional<net::Cidr> subnet;  // pinned lease
   Runtime runtime = Runtime::docker;
+  Daemon daemon = Daemon::overlayd;
   std::vector<Container> containers;
   Pos pos;
   bool complete = true;
+
+  bool external() const { return daemon == Daemon::external; }
 };
+
+// How status, traces and diagrams name a node's daemon: "overlayd", or
+// "flanneld (external)" for one the lab did not start.
+const char* daemon_name(const Node& node);
 
 struct Probe {
   std::string name;

@@ -344,7 +344,7 @@ void Parser::read_overlay(pugi::xml_node node, Scenario& s) {
 }
 
 Node Parser::read_node(pugi::xml_node node) {
-  auto e = element(node, {"name", "segment", "ip", "iface", "subnet", "runtime"});
+  auto e = element(node, {"name", "segment", "ip", "iface", "subnet", "runtime", "daemon"});
   Node n;
   n.pos = e.pos();
   n.name = e.object_name();
@@ -353,6 +353,7 @@ Node Parser::read_node(pugi::xml_node node) {
   if (e.has("iface")) n.iface = e.text("iface", false);
   n.subnet = e.network("subnet", false);
   if (auto rt = e.choice("runtime", {"docker", "cni"})) n.runtime = Runtime(*rt);
+  if (auto d = e.choice("daemon", {"overlayd", "external"})) n.daemon = Daemon(*d);
   for (auto child : node.children()) {
     if (std::string(child.name()) != "container") {
       unknown_child(node, child, {"container"});

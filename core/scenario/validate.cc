@@ -203,6 +203,12 @@ void Validator::check_overlay() {
   }
   if (o.store == Store::local && o.etcd_node_given)
     d_.warning(o.pos, "etcd-node is ignored with store=\"local\"");
+  // flanneld reads leases from etcd (or Kubernetes), never from overlayd's
+  // embedded store, which lives in files of the lab's state directory.
+  for (const auto& n : s_.nodes)
+    if (n.external() && o.store == Store::local)
+      d_.error(n.pos, "node " + quoted(n.name) + " has daemon=\"external\", but store=\"local\" is overlayd's "
+                      "embedded store, which flanneld cannot read; use store=\"etcd\"");
   if (o.backend != Backend::host_gw) return;
   std::set<std::string> segments;
   for (const auto& n : s_.nodes) segments.insert(n.segment);

@@ -104,13 +104,22 @@ class Explainer {
     return found;
   }
 
+  // Who is on the user-space side of a hop: the process /proc found holding
+  // the device or socket, else the daemon the lab expects there.
+  std::string who(std::string DaemonState::*holder) const {
+    if (!host_->daemon) return "overlayd";
+    const auto& found = (*host_->daemon).*holder;
+    return found.empty() ? host_->daemon->name : found;
+  }
+
   void tun(const Hop& hop, Decision& d) {
     auto dst = ip_field(outer_ipv4(hop.layers), "dst");
+    std::string reader = who(&DaemonState::tun_holder);
     if (hop.dir == Direction::in) {
       d.userspace = "TUN write";
-      d.encap = "overlayd writes the inner packet into " + hop.iface + " (user space -> kernel)";
-      d.sentence = sentence("from user space, overlayd writes the inner packet into " + hop.iface + ", and " + name_ +
-                            "'s kernel routes it as if it had arrived on " + hop.iface);
+      d.encap = reader + " writes the inner packet into " + hop.iface + " (user space -> kernel)";
+      d.sentence = sentence("from user space, " + reader + " writes the inner packet into " + hop.iface + ", and " +
+                            name_ + "'s kernel routes it as if it had arrived on " + hop.iface);
       return;
     }
     d.userspace = "TUN read";
@@ -119,20 +128,22 @@ class Explainer {
       d.sentence = sentence(clause);
       return;
     }
+    std::string from = host_->daemon->peers_from_store ? " (as the store holds it)" : "";
     for (const auto& p : host_->daemon->peers)
       if (p.subnet.contains(*dst)) {
         d.lease = p.subnet.str() + " -> " + p.public_ip.str() + ":" + std::to_string(p.port);
-        d.encap = "overlayd reads it from " + hop.iface + " (kernel -> user space), finds the lease of " +
-                  p.subnet.str() + " and sends it inside UDP to " + p.public_ip.str() + ":" + std::to_string(p.port);
-        d.sentence = sentence(clause + ", where overlayd reads it (kernel -> user space) and finds the lease " +
-                              d.lease);
+        d.encap = reader + " reads it from " + hop.iface + " (kernel -> user space), finds the lease of " +
+                  p.subnet.str() + from + " and sends it inside UDP to " + p.public_ip.str() + ":" +
+                  std::to_string(p.port);
+        d.sentence = sentence(clause + ", where " + reader + " reads it (kernel -> user space) and finds the lease " +
+                              d.lease + from);
         return;
       }
     d.lease = "none covers " + dst->str();
-    d.encap = "overlayd reads it from " + hop.iface + "; no lease covers " + dst->str() +
+    d.encap = reader + " reads it from " + hop.iface + "; no lease covers " + dst->str() + from +
               ", so it answers with ICMP net unreachable";
-    d.sentence = sentence(clause + ", where overlayd reads it, finds no lease for it and answers with ICMP net "
-                                   "unreachable");
+    d.sentence = sentence(clause + ", where " + reader + " reads it, finds no lease for it" + from +
+                          " and answers with ICMP net unreachable");
   }
 
   void bridge(const Hop& hop, const LinkEntry& link, Decision& d) {
@@ -173,7 +184,10 @@ class Explainer {
       clause = d.encap + "; " + clause;
     } else if (udp && host_->daemon && udp->fields["sport"] == s_.overlay_port) {
       d.userspace = "UDP send";
-      clause = "from user space, overlayd sends the datagram to the kernel; " + clause;
+      std::string sender = who(&DaemonState::socket_holder);
+      d.encap = sender + " sent it from its socket on port " + std::to_string(s_.overlay_port) +
+                " (user space -> kernel)";
+      clause = "from user space, " + sender + " sends the datagram to the kernel; " + clause;
     }
     d.sentence = sentence(clause);
   }
@@ -190,9 +204,11 @@ class Explainer {
       d.sentence = sentence(d.encap);
     } else if (mine && udp && host_->daemon && udp->fields["dport"] == s_.overlay_port) {
       d.userspace = "UDP receive";
-      d.encap = "the kernel hands the datagram to overlayd's socket on port " + std::to_string(s_.overlay_port) +
-                " (kernel -> user space)";
-      d.sentence = sentence("UDP port " + std::to_string(s_.overlay_port) + " is overlayd's socket: " + d.encap);
+      std::string receiver = who(&DaemonState::socket_holder);
+      d.encap = "the kernel hands the datagram to the socket " + receiver + " holds on port " +
+                std::to_string(s_.overlay_port) + " (kernel -> user space)";
+      d.sentence = sentence("UDP port " + std::to_string(s_.overlay_port) + " belongs to " + receiver +
+                            ": the kernel hands it the datagram (kernel -> user space)");
     } else if (mine) {
       d.local = "delivered: " + dst->str() + " is this host's address";
       d.sentence = sentence(dst->str() + " is one of " + name_ + "'s addresses, so the packet is delivered here");

@@ -58,6 +58,13 @@ struct DaemonState {
   std::string backend;  // "udp", "vxlan", "host-gw"
   net::Cidr lease;
   std::vector<PeerEntry> peers;
+  std::string name = "overlayd";  // "flanneld (external)" for a daemon the lab did not start
+  // The processes /proc shows holding flannel0 and the UDP port, as
+  // "overlayd (pid 4242)"; "" when none was found.
+  std::string tun_holder, socket_holder;
+  // The peers are the store's leases (an external daemon's own table is
+  // out of the lab's sight), not what the daemon reported.
+  bool peers_from_store = false;
 };
 
 struct HostState {

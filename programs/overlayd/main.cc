@@ -1,7 +1,10 @@
 // overlayd: a Flannel-style overlay daemon. One per node: it leases a subnet
 // from etcd (or the embedded local store), writes subnet.env, and moves
 // packets between nodes with the backend the network config names.
-// Flag names follow flanneld's where flanneld has one.
+// Flag names follow flanneld's where flanneld has one, and, as flanneld,
+// every flag may also come from the environment as FLANNELD_<FLAG>
+// (--etcd-endpoints: FLANNELD_ETCD_ENDPOINTS); the command line wins.
+#include <cctype>
 #include <csignal>
 #include <iostream>
 
@@ -34,10 +37,22 @@ po::options_description options() {
       "status-file", po::value<std::string>(), "where to write peers and counters as JSON, every second")(
       "subnet-lease-renew-margin", po::value<int>()->default_value(60), "minutes before expiry to renew")(
       "lease-ttl", po::value<int>()->default_value(24 * 3600), "lease lifetime in seconds (Flannel: 24 h)")(
+      "renew-retry", po::value<int>()->default_value(60),
+      "seconds before trying a failed lease renewal again (Flannel: 60)")(
       "dataplane", po::value<std::string>()->default_value("fast"),
       "udp backend: simple (one packet per system call, as Flannel's proxy) or fast (TUN offloads, "
       "UDP GSO/GRO, batches; the same packets on the wire)");
   return o;
+}
+
+// FLANNELD_ETCD_ENDPOINTS -> etcd-endpoints, for the options overlayd has.
+std::string option_of_env(const po::options_description& options, const std::string& name) {
+  const std::string prefix = "FLANNELD_";
+  if (name.rfind(prefix, 0) != 0) return "";
+  std::string option;
+  for (char c : name.substr(prefix.size()))
+    option += c == '_' ? '-' : char(std::tolower(static_cast<unsigned char>(c)));
+  return option != "help" && options.find_nothrow(option, false) ? option : "";
 }
 
 std::unique_ptr<ovl::overlay::LeaseStore> make_store(const po::variables_map& vm) {
@@ -64,6 +79,11 @@ ovl::overlay::DaemonOptions daemon_options(const po::variables_map& vm) {
   d.ip_masq = vm["ip-masq"].as<bool>();
   d.renew_margin = std::chrono::minutes(vm["subnet-lease-renew-margin"].as<int>());
   d.lease_ttl = std::chrono::seconds(vm["lease-ttl"].as<int>());
+  d.renew_retry = std::chrono::seconds(vm["renew-retry"].as<int>());
+  if (d.renew_margin.count() <= 0 || d.renew_margin >= d.lease_ttl)
+    throw std::runtime_error("--subnet-lease-renew-margin must be at least 1 minute and shorter than the lease (" +
+                             std::to_string(d.lease_ttl.count()) + " s)");
+  if (d.renew_retry.count() <= 0) throw std::runtime_error("--renew-retry must be at least 1 second");
   return d;
 }
 
@@ -82,6 +102,7 @@ int main(int argc, char** argv) {
   auto opts = options();
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::store(po::parse_environment(opts, [&](const std::string& name) { return option_of_env(opts, name); }), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "overlayd: " << e.what() << " (overlayd --help)\n";

@@ -7,7 +7,8 @@
 
 namespace ovl::overlaylab {
 
-ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name, lab::Progress* progress)
+ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name, lab::Progress* progress,
+                     std::chrono::seconds external_timeout)
     : lab_{name, lab::lab_dir(state_root(), name), loaded.scenario} {
   lab::UpRequest request{&loaded.scenario, loaded.text, name};
   request.cancel = &g_interrupted;
@@ -16,6 +17,8 @@ ScopedLab::ScopedLab(const scenario::Loaded& loaded, const std::string& name, la
   request.progress = progress;
   // Crash tests stop up after each journal entry in turn (README, tests).
   if (const char* n = std::getenv("OVERLAYLAB_CRASH_AFTER")) request.crash_after = std::strtoul(n, nullptr, 10);
+  request.notes = &std::cout;
+  request.external_timeout = external_timeout;
   lab::up(request, net_);
   up_ = true;
 }

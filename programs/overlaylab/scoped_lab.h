@@ -2,6 +2,7 @@
 // takes down again whatever happens, unless the verb keeps it (run --keep).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "core/lab/lab.h"
@@ -12,9 +13,12 @@ namespace ovl::overlaylab {
 
 class ScopedLab {
  public:
-  // Builds the lab from loaded (its text is what the lab keeps). Ctrl-C
-  // rolls the lab back and throws lab::Interrupted.
-  ScopedLab(const scenario::Loaded& loaded, const std::string& name, lab::Progress* progress = nullptr);
+  // Builds the lab from loaded (its text is what the lab keeps), reporting
+  // its phases to progress, telling the user on stdout how to start external
+  // daemons and waiting up to external_timeout for each. Ctrl-C rolls the lab
+  // back and throws lab::Interrupted.
+  ScopedLab(const scenario::Loaded& loaded, const std::string& name, lab::Progress* progress = nullptr,
+            std::chrono::seconds external_timeout = std::chrono::seconds(300));
   // Takes the lab down unless it was kept or is down already; a failure is
   // reported on stderr.
   ~ScopedLab();

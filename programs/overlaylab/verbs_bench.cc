@@ -3,21 +3,26 @@
 // backend, and iperf3 runs with its server in the destination's namespace and
 // its client in the source's, nothing outside the lab's namespaces:
 //
-//   udp, fast data plane     overlayd's default
-//   udp, simple data plane   the same lab after `restart NODE --dataplane simple`
+//   udp, fast data plane     overlayd's default, with socket buffers it sizes
+//   udp, simple data plane   the same lab after `restart NODE --dataplane simple`:
+//                            Flannel's proxy, kernel default socket buffers
 //   vxlan, host-gw           the scenario on those backends (as `up --backend`)
 //   underlay                 node to node, no overlay at all
 //
-// It prints Gbit/s, the ratio to kernel VXLAN, and CPU seconds per GB moved:
-// overlayd's on both nodes (utime + stime from /proc/<pid>/stat) and iperf3's
-// own (its JSON report, client + server). Figures are printed, never judged;
-// bench/dataplane.sh repeats runs.
+// It prints Gbit/s, the ratio to kernel VXLAN, CPU seconds per GB moved
+// (overlayd's on both nodes, utime + stime from /proc/<pid>/stat, and
+// iperf3's own from its JSON report), TCP retransmits, and the datagrams the
+// two nodes' kernels dropped for want of socket buffer (UdpRcvbufErrors in
+// /proc/net/snmp), then each udp data plane's socket buffers as the daemons
+// report them. Figures are printed, never judged; bench/dataplane.sh
+// repeats runs.
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -26,6 +31,7 @@
 #include "core/lab/lab.h"
 #include "core/lab/probe.h"
 #include "core/lab/services.h"
+#include "core/os/holders.h"
 #include "core/os/process.h"
 #include "core/scenario/backend_override.h"
 #include "core/scenario/names.h"
@@ -59,6 +65,7 @@ struct Result {
   std::string why;
   double gigabytes = 0;
   std::optional<double> daemon_cpu, iperf_cpu;  // seconds
+  std::optional<double> retransmits, rcvbuf_errors;
 };
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -81,6 +88,29 @@ std::optional<Ends> container_ends(const scenario::Scenario& s) {
 
 Ends node_ends(const scenario::Scenario& s, const Ends& containers) {
   return Ends{s.node_of(containers.from)->name, s.node_of(containers.to)->name};
+}
+
+// UdpRcvbufErrors of a host's namespace: datagrams its kernel dropped
+// because the receiving socket's buffer was full.
+double rcvbuf_errors(const lab::RunningLab& lab, const std::string& host) {
+  std::istringstream snmp(os::read_proc_net(scenario::netns_name(lab.name, host), "snmp"));
+  std::vector<std::string> names;
+  for (std::string line; std::getline(snmp, line);) {
+    if (line.rfind("Udp: ", 0) != 0) continue;
+    std::istringstream fields(line.substr(5));
+    std::vector<std::string> row{std::istream_iterator<std::string>(fields), {}};
+    if (names.empty()) {
+      names = row;
+      continue;
+    }
+    for (size_t i = 0; i < names.size() && i < row.size(); ++i)
+      if (names[i] == "RcvbufErrors") return std::stod(row[i]);
+  }
+  return 0;
+}
+
+double rcvbuf_errors(const lab::RunningLab& lab, const Ends& nodes) {
+  return rcvbuf_errors(lab, nodes.from) + rcvbuf_errors(lab, nodes.to);
 }
 
 // CPU time of the lab's overlayd processes, in seconds.
@@ -153,8 +183,11 @@ Result measure(const std::string& label, ScopedLab& lab, const Ends& ends, const
   Result r;
   r.path = label;
   double cpu_before = count_daemons ? daemon_cpu_seconds(lab.lab()) : 0;
+  auto nodes = node_ends(lab.lab().scenario, ends);
+  double drops_before = rcvbuf_errors(lab.lab(), nodes);
   auto report = iperf(lab, ends, o);
   double cpu_after = count_daemons ? daemon_cpu_seconds(lab.lab()) : 0;
+  r.rcvbuf_errors = rcvbuf_errors(lab.lab(), nodes) - drops_before;
   if (!report.is_object() || report.contains("error") || !report.contains("end")) {
     r.why = report.is_object() && report.contains("error") ? report["error"].get<std::string>() : "no iperf3 report";
     std::cout << " failed: " << r.why << "\n";
@@ -166,6 +199,8 @@ Result measure(const std::string& label, ScopedLab& lab, const Ends& ends, const
   r.gigabytes = end["sum_received"]["bytes"].get<double>() / 1e9;
   const auto& cpu = end["cpu_utilization_percent"];
   r.iperf_cpu = (cpu["host_total"].get<double>() + cpu["remote_total"].get<double>()) / 100 * seconds;
+  if (end.contains("sum_sent") && end["sum_sent"].contains("retransmits"))
+    r.retransmits = end["sum_sent"]["retransmits"].get<double>();
   if (count_daemons) r.daemon_cpu = cpu_after - cpu_before;
   std::cout << " " << std::fixed << std::setprecision(2) << *r.gbps << " Gbit/s\n";
   return r;
@@ -173,7 +208,18 @@ Result measure(const std::string& label, ScopedLab& lab, const Ends& ends, const
 
 struct UdpResults {
   Result fast, simple, underlay;
+  std::vector<std::string> buffers;  // one line per data plane
 };
+
+// "fast: 16777216/16777216 bytes, set by overlayd", from the sending
+// node's daemon, as `status` shows it.
+std::string buffers_line(const lab::RunningLab& lab, const std::string& node) {
+  auto s = lab::read_status(lab.dir, node);
+  if (!s || !s->udp) return "";
+  const auto& b = s->udp->buffers;
+  return s->udp->dataplane + ": " + std::to_string(b.rcvbuf) + "/" + std::to_string(b.sndbuf) + " bytes, " +
+         (b.kernel_default ? "the kernel's default (Flannel's proxy sets none)" : "set by overlayd");
+}
 
 // udp: fast, then the underlay, then simple, in one lab.
 UdpResults bench_udp(const scenario::Loaded& original, const Ends& ends, const BenchOptions& o) {
@@ -181,10 +227,13 @@ UdpResults bench_udp(const scenario::Loaded& original, const Ends& ends, const B
   std::cout << "udp backend (lab " << o.lab << ")\n";
   ScopedLab lab(loaded, o.lab);
   UdpResults r;
+  auto sender = node_ends(loaded.scenario, ends).from;
   r.fast = measure("udp, fast data plane", lab, ends, o, true);
+  r.buffers.push_back(buffers_line(lab.lab(), sender));
   r.underlay = measure("underlay", lab, node_ends(loaded.scenario, ends), o, false);
   for (const auto& node : loaded.scenario.nodes) restart_overlayd(lab.lab(), node.name, "simple");
   r.simple = measure("udp, simple data plane", lab, ends, o, true);
+  r.buffers.push_back(buffers_line(lab.lab(), sender));
   return r;
 }
 
@@ -215,13 +264,14 @@ std::string cell(std::optional<double> v, int width, int precision = 2) {
   return out.str();
 }
 
-void print_table(const std::vector<Result>& results, const BenchOptions& o) {
+void print_table(const std::vector<Result>& results, const std::vector<std::string>& buffers,
+                 const BenchOptions& o) {
   std::optional<double> vxlan;
   for (const auto& r : results)
     if (r.path == "vxlan (kernel)") vxlan = r.gbps;
   std::cout << "\n" << std::left << std::setw(24) << "path" << std::right << std::setw(9) << "Gbit/s"
             << std::setw(10) << "x vxlan" << std::setw(16) << "overlayd s/GB" << std::setw(14) << "iperf3 s/GB"
-            << "\n";
+            << std::setw(9) << "retrans" << std::setw(14) << "rcvbuf drops" << "\n";
   for (const auto& r : results) {
     std::cout << std::left << std::setw(24) << r.path << std::right;
     if (!r.gbps) {
@@ -230,14 +280,18 @@ void print_table(const std::vector<Result>& results, const BenchOptions& o) {
     }
     auto per_gb = [&](std::optional<double> s) { return s ? std::optional(*s / r.gigabytes) : std::nullopt; };
     std::cout << cell(r.gbps, 9) << (vxlan ? cell(*r.gbps / *vxlan, 10) : std::string("       n/a"))
-              << cell(per_gb(r.daemon_cpu), 16, 3) << cell(per_gb(r.iperf_cpu), 14, 3) << "\n";
+              << cell(per_gb(r.daemon_cpu), 16, 3) << cell(per_gb(r.iperf_cpu), 14, 3) << cell(r.retransmits, 9, 0)
+              << cell(r.rcvbuf_errors, 14, 0) << "\n";
   }
+  std::cout << "udp socket buffers (receive/send):\n";
+  for (const auto& line : buffers) std::cout << "  " << line << "\n";
   auto fast = results[0].gbps, simple = results[1].gbps;
   std::cout << std::fixed << std::setprecision(2) << "udp fast / vxlan: "
             << (fast && vxlan ? cell(*fast / *vxlan, 0) + "x" : "n/a")
             << ", udp fast / simple: " << (fast && simple ? cell(*fast / *simple, 0, 1) + "x" : "n/a") << "\n";
   std::cout << "(iperf3 TCP, " << o.seconds << " s, " << o.parallel << " stream" << (o.parallel > 1 ? "s" : "")
-            << " per path; CPU s/GB: CPU seconds per gigabyte received)\n";
+            << " per path; CPU s/GB: CPU seconds per gigabyte received; retrans: TCP retransmits; rcvbuf drops: "
+            << "datagrams the nodes' kernels dropped on full socket buffers)\n";
 }
 
 std::string load_average() {
@@ -264,6 +318,10 @@ int verb_bench(const VerbArgs& args) {
     throw UsageError("--time must be 1 to 600 seconds and --parallel 1 to 64");
   auto ends = container_ends(loaded.scenario);
   if (!ends) throw UsageError(file + " needs containers on two nodes to measure between");
+  for (const auto& node : loaded.scenario.nodes)
+    if (node.external())
+      throw UsageError("bench restarts every daemon on each data plane and backend, but node " + node.name +
+                       "'s is external (daemon=\"external\"); bench a scenario whose daemons the lab starts");
   require_root("bench");
   if (::access(kIperf, X_OK) != 0) throw std::runtime_error(std::string(kIperf) + " is missing (apt-get install iperf3)");
   install_interrupt_handlers();
@@ -273,7 +331,7 @@ int verb_bench(const VerbArgs& args) {
   // The underlay last: the ceiling, not a backend.
   print_table({udp.fast, udp.simple, bench_kernel(loaded, scenario::Backend::vxlan, *ends, o),
                bench_kernel(loaded, scenario::Backend::host_gw, *ends, o), udp.underlay},
-              o);
+              udp.buffers, o);
   return kOk;
 }
 

@@ -1,10 +1,12 @@
 // Verbs that build, enter and tear down labs: up, down, list, exec.
 #include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "core/lab/executor.h"
 #include "core/lab/lab.h"
 #include "core/os/exec.h"
+#include "core/os/holders.h"
 #include "core/os/linux_network_ops.h"
 #include "core/scenario/names.h"
 #include "programs/overlaylab/cli.h"
@@ -15,19 +17,26 @@ namespace ovl::overlaylab {
 int verb_up(const VerbArgs& args) {
   po::options_description opts("options");
   opts.add_options()("name", po::value<std::string>(), "lab name (default: the scenario's name)")(
-      "backend", po::value<std::string>(), "udp, vxlan or host-gw instead of the scenario's backend");
+      "backend", po::value<std::string>(), "udp, vxlan or host-gw instead of the scenario's backend")(
+      "external-timeout", po::value<int>()->default_value(300),
+      "seconds to wait for each daemon=\"external\" node's subnet.env");
   opts.add(progress_options());
-  auto a = parse(args, "overlaylab up FILE [--name LAB] [--backend udp|vxlan|host-gw] [--quiet] [--timings]", opts,
+  auto a = parse(args,
+                 "overlaylab up FILE [--name LAB] [--backend udp|vxlan|host-gw] [--external-timeout S] [--quiet] "
+                 "[--timings]",
+                 opts,
                  {"file"});
   if (a.help) return kOk;
   auto file = a.vm["file"].as<std::string>();
   auto loaded = scenario_for_lab(a, file);
   auto name = lab_name_option(a, loaded.scenario.name);
+  int timeout = a.vm["external-timeout"].as<int>();
+  if (timeout < 1) throw UsageError("--external-timeout must be at least 1 second");
   require_root("up");
   install_interrupt_handlers();
   auto progress = progress_line(a, "up");
   try {
-    ScopedLab(loaded, name, progress.get()).keep();
+    ScopedLab(loaded, name, progress.get(), std::chrono::seconds(timeout)).keep();
   } catch (const lab::Interrupted&) {
     progress.reset();
     std::cerr << "overlaylab up: interrupted; lab '" << name << "' was rolled back\n";
@@ -39,6 +48,28 @@ int verb_up(const VerbArgs& args) {
             << "` removes it\n";
   return kOk;
 }
+
+namespace {
+
+// A daemon the user started in an external node is not the lab's to stop,
+// but it keeps that node's namespace alive after `down`: say so.
+void warn_about_external_daemons(const std::string& name) {
+  std::optional<lab::RunningLab> lab;
+  try {
+    lab = lab::open_lab(name, state_root());
+  } catch (const std::exception&) {
+    return;  // no lab, or no scenario left to read: down says what it can
+  }
+  for (const auto& node : lab->scenario.nodes) {
+    if (!node.external()) continue;
+    for (const auto& p : os::netns_processes(scenario::netns_name(name, node.name)))
+      std::cerr << "overlaylab down: " << p.str() << " runs in " << node.name
+                << " (daemon=\"external\"); the lab did not start it and leaves it alone, but it keeps "
+                << node.name << "'s namespace alive until it exits: `kill " << p.pid << "`\n";
+  }
+}
+
+}  // namespace
 
 int verb_down(const VerbArgs& args) {
   po::options_description opts("options");
@@ -59,6 +90,7 @@ int verb_down(const VerbArgs& args) {
   int status = kOk;
   for (const auto& name : labs) {
     try {
+      warn_about_external_daemons(name);
       auto progress = progress_line(a, "down");
       if (lab::down(name, net, state_root(), progress.get())) {
         print_timings(a, *progress);

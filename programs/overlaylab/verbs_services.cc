@@ -6,11 +6,14 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/daemon/udp_backend.h"
 #include "core/lab/bringup.h"
 #include "core/lab/journal.h"
 #include "core/lab/services.h"
 #include "core/lab/store_setup.h"
 #include "core/lab/supervisor.h"
+#include "core/os/holders.h"
+#include "core/scenario/names.h"
 #include "programs/overlaylab/cli.h"
 #include "programs/overlaylab/verbs.h"
 
@@ -31,6 +34,9 @@ void print_counters(const overlay::UdpStatus& udp) {
             << "  dropped: no route " << c.drop_no_route << ", ttl " << c.drop_ttl << ", malformed "
             << c.drop_malformed << ", truncated " << c.drop_truncated << "; ICMP unreachable sent "
             << c.icmp_unreachable_sent << "\n";
+  const auto& b = udp.buffers;
+  std::cout << "  socket buffers: " << b.rcvbuf << "/" << b.sndbuf << " bytes (receive/send), "
+            << (b.kernel_default ? "the kernel's default, as Flannel's proxy" : "set by overlayd") << "\n";
   if (udp.dataplane != "fast") return;
   std::cout << "  fast path: " << c.tun_rx_super_packets << " super-packets split into " << c.gso_segments
             << " datagrams, " << c.udp_tx_gso_sends << " GSO sends; " << c.udp_rx_gro_buffers
@@ -38,26 +44,70 @@ void print_counters(const overlay::UdpStatus& udp) {
             << c.tun_tx_super_packets << " super-packets\n";
 }
 
-void print_node(const lab::RunningLab& lab, const scenario::Node& node, const lab::Service& svc) {
+void print_renewal(const overlay::DaemonStatus& s) {
+  if (!s.lease_renew_error.empty())
+    std::cout << "  lease renewal FAILING: " << s.lease_renew_error << "; next try " << s.lease_next_renewal << "\n";
+  else
+    std::cout << "  lease " << (s.lease_renewed.empty() ? "not renewed yet" : "renewed " + s.lease_renewed)
+              << ", next renewal " << s.lease_next_renewal << "\n";
+}
+
+void print_unusable(const overlay::DaemonStatus& s) {
+  if (s.unusable_seen == 0) return;
+  std::cout << "  unusable lease values: " << s.unusable_seen << " met, " << s.unusable_leases.size() << " now\n";
+  for (const auto& u : s.unusable_leases) std::cout << "    " << u.key << ": " << u.reason << "\n";
+}
+
+// A node whose daemon the lab did not start: what it wrote, and who holds
+// its data path (udp) as /proc shows it.
+void print_external(const lab::RunningLab& lab, const scenario::Node& node) {
+  std::cout << node.name << ": " << scenario::daemon_name(node) << ", not started by the lab\n";
+  if (auto lease = lab::read_lease(lab.dir, node.name))
+    std::cout << "  subnet.env: " << lease->subnet.str() << ", MTU " << lease->mtu << "\n";
+  else
+    std::cout << "  no subnet.env yet: " << lab::flanneld_command(lab.name, lab.dir, lab.scenario, node) << "\n";
+  if (lab.scenario.overlay.backend != scenario::Backend::udp) return;
+  auto netns = scenario::netns_name(lab.name, node.name);
+  auto tun = os::describe(os::tun_holders(netns, daemon::kUdpDevice));
+  auto socket = os::describe(os::udp_holders(netns, lab.scenario.overlay.port));
+  std::cout << "  " << daemon::kUdpDevice << " held by " << (tun.empty() ? "no process" : tun) << "; UDP "
+            << lab.scenario.overlay.port << " held by " << (socket.empty() ? "no process" : socket) << "\n";
+}
+
+void print_node(const lab::RunningLab& lab, const scenario::Node& node, const lab::Service* svc) {
   auto s = lab::read_status(lab.dir, node.name);
-  std::cout << node.name << ": overlayd " << lab::read_state(svc) << "\n";
+  if (svc)
+    std::cout << node.name << ": overlayd " << lab::read_state(*svc) << "\n";
+  else
+    print_external(lab, node);
   if (!s) return;
   std::cout << "  lease " << s->lease.str() << " (expires " << s->lease_expires << "), " << s->backend
             << " backend" << (s->udp ? " (" + s->udp->dataplane + " data plane)" : "") << ", MTU " << s->mtu
             << ", store " << (s->store.ok ? "ok" : "UNAVAILABLE") << "\n";
+  print_renewal(*s);
   for (const auto& p : s->peers) {
     std::cout << "  peer " << p.subnet.str() << " -> " << p.public_ip.str();
     if (p.port) std::cout << ":" << *p.port;  // host-gw peers have none
     if (!p.problem.empty()) std::cout << ", NOT ROUTED: " << p.problem;
     std::cout << "\n";
   }
+  print_unusable(*s);
   if (s->udp) print_counters(*s->udp);
+}
+
+const lab::Service* service_named(const std::vector<lab::Service>& services, const std::string& name) {
+  for (const auto& s : services)
+    if (s.name == name) return &s;
+  return nullptr;
 }
 
 const lab::Service& find_service(const std::vector<lab::Service>& services, const std::string& name,
                                  const lab::RunningLab& lab) {
-  for (const auto& s : services)
-    if (s.name == name) return s;
+  if (auto* svc = service_named(services, name)) return *svc;
+  for (const auto& node : lab.scenario.nodes)
+    if (node.external() && name == lab::overlayd_service(node.name))
+      throw UsageError("node " + node.name + "'s daemon is external (daemon=\"external\"): the lab does not start "
+                       "or stop it; stop or start it where it runs");
   throw UsageError("lab '" + lab.name + "' has no service " + name);
 }
 
@@ -160,7 +210,7 @@ int verb_status(const VerbArgs& args) {
   else
     std::cout << "store: local, " << lab::local_store_path(lab.dir).string() << "\n";
   for (const auto& node : lab.scenario.nodes)
-    print_node(lab, node, find_service(services, lab::overlayd_service(node.name), lab));
+    print_node(lab, node, service_named(services, lab::overlayd_service(node.name)));
   return kOk;
 }
 

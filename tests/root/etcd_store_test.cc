@@ -154,13 +154,13 @@ class EtcdStoreTest : public ::testing::Test {
 TEST_F(EtcdStoreTest, KeepsFlannelsKeyLayout) {
   EXPECT_FALSE(store_->config());
   store_->put_config(config_);
-  LeaseAttrs node1{*net::Ipv4::parse("172.20.33.102"), "udp", std::nullopt};
+  LeaseAttrs node1{*net::Ipv4::parse("172.20.33.102"), "", std::nullopt};  // udp: no BackendType
   ASSERT_TRUE(store_->create_lease(cidr("100.96.1.0/24"), node1, kLeaseTtl));
   EXPECT_EQ(etcdctl({"get", "--prefix", "/coreos.com/network"}),
             "/coreos.com/network/config\n"
             R"({"Network":"100.96.0.0/16","SubnetLen":24,"Backend":{"Type":"udp","Port":8285}})" "\n"
             "/coreos.com/network/subnets/100.96.1.0-24\n"
-            R"({"PublicIP":"172.20.33.102","BackendType":"udp"})" "\n");
+            R"({"PublicIP":"172.20.33.102","PublicIPv6":null})" "\n");
   auto back = store_->config();
   ASSERT_TRUE(back);
   EXPECT_EQ(to_json(*back), to_json(config_));
@@ -200,21 +200,63 @@ TEST_F(EtcdStoreTest, TenThreadsGetTenDistinctSubnets) {
   }
 }
 
-TEST_F(EtcdStoreTest, OnlyTheHolderRenewsAndDeleteFrees) {
-  EXPECT_FALSE(store_->renew_lease(cidr("100.96.1.0/24"), attrs_for(1), 1h));
+// Flannel's RenewLease: a new etcd lease and a plain put, whoever wrote the
+// value last (here a Flannel node, in its own form).
+TEST_F(EtcdStoreTest, RenewalIsAPlainPutWithAFreshLeaseAndDeleteFrees) {
   ASSERT_TRUE(store_->create_lease(cidr("100.96.1.0/24"), attrs_for(1), 60s));
-  EXPECT_FALSE(store_->renew_lease(cidr("100.96.1.0/24"), attrs_for(2), 1h));
-  EXPECT_TRUE(store_->renew_lease(cidr("100.96.1.0/24"), attrs_for(1), 1h));
-  auto moved = attrs_for(1);  // same holder, new backend data (a restarted vxlan node)
+  etcdctl({"put", "/coreos.com/network/subnets/100.96.1.0-24", R"({"PublicIP":"10.0.0.2","PublicIPv6":null})"});
+  EXPECT_EQ(store_->leases().leases.at(0).attrs, attrs_for(2));
+  store_->renew_lease(cidr("100.96.1.0/24"), attrs_for(1), 1h);
+  EXPECT_EQ(store_->leases().leases.at(0).attrs, attrs_for(1));
+  auto moved = attrs_for(1);  // new backend data (a restarted vxlan node)
   moved.backend_type = "vxlan";
   moved.vxlan = overlay::VxlanBackendData{1, *net::Mac::parse("52:17:43:ba:2e:56")};
-  EXPECT_TRUE(store_->renew_lease(cidr("100.96.1.0/24"), moved, 1h));
+  store_->renew_lease(cidr("100.96.1.0/24"), moved, 1h);
   EXPECT_EQ(store_->leases().leases.at(0).attrs, moved);
   EXPECT_GT(store_->leases().leases.at(0).expiration, std::chrono::system_clock::now() + 50min);
   store_->delete_lease(cidr("100.96.1.0/24"));
   EXPECT_TRUE(store_->leases().leases.empty());
-  EXPECT_FALSE(store_->renew_lease(cidr("100.96.1.0/24"), attrs_for(1), 1h));
+  store_->renew_lease(cidr("100.96.2.0/24"), attrs_for(2), 1h);  // absent: written all the same
+  EXPECT_EQ(store_->leases().leases.size(), 1u);
   EXPECT_TRUE(store_->create_lease(cidr("100.96.1.0/24"), attrs_for(2), 1h));
+}
+
+// Values a Flannel node wrote, of every era, are leases; values that are
+// not are listed and watched as unusable, with their key and the reason.
+TEST_F(EtcdStoreTest, FlannelsValuesAreLeasesAndOthersAreUnusable) {
+  uint64_t revision = store_->leases().revision;
+  etcdctl({"put", "/coreos.com/network/subnets/100.96.2.0-24", R"({"PublicIP":"172.20.54.98"})"});
+  etcdctl({"put", "/coreos.com/network/subnets/100.96.3.0-24",
+           R"({"PublicIP":"172.20.54.99","PublicIPv6":null,"BackendType":"vxlan",)"
+           R"("BackendData":{"VNI":1,"VtepMAC":"c6:d2:32:6f:8f:44"}})"});
+  etcdctl({"put", "/coreos.com/network/subnets/100.96.4.0-24", R"({"PublicIP":"172.20.54"})"});
+  etcdctl({"put", "/coreos.com/network/subnets/garbage", R"({"PublicIP":"172.20.54.97"})"});
+  auto snapshot = store_->leases();
+  ASSERT_EQ(snapshot.leases.size(), 2u);
+  EXPECT_EQ(snapshot.leases[0].attrs, (LeaseAttrs{net::Ipv4(172, 20, 54, 98), "", std::nullopt}));
+  EXPECT_EQ(snapshot.leases[1].attrs.vxlan->vtep_mac, *net::Mac::parse("c6:d2:32:6f:8f:44"));
+  ASSERT_EQ(snapshot.unusable.size(), 2u);
+  EXPECT_EQ(snapshot.unusable[0].key, "/coreos.com/network/subnets/100.96.4.0-24");
+  EXPECT_EQ(snapshot.unusable[0].reason,
+            R"(lease value {"PublicIP":"172.20.54"}: "PublicIP" "172.20.54" is not an IPv4 address)");
+  EXPECT_EQ(snapshot.unusable[1].key, "/coreos.com/network/subnets/garbage");
+  EXPECT_EQ(snapshot.unusable[1].reason,
+            "the key does not name a subnet (/coreos.com/network/subnets/100.96.1.0-24 does)");
+  std::vector<LeaseEvent> events;
+  for (auto start = Steady::now(); events.size() < 4 && Steady::now() - start < 10s;) {
+    auto result = store_->watch(revision, 2s);
+    events.insert(events.end(), result.events.begin(), result.events.end());
+    revision = result.revision;
+  }
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].type, LeaseEvent::Type::added);
+  EXPECT_EQ(events[0].key, "/coreos.com/network/subnets/100.96.2.0-24");
+  EXPECT_EQ(events[2].type, LeaseEvent::Type::unusable);
+  EXPECT_EQ(events[2].lease.subnet, cidr("100.96.4.0/24"));
+  EXPECT_EQ(events[2].reason, snapshot.unusable[0].reason);
+  EXPECT_EQ(events[3].type, LeaseEvent::Type::unusable);
+  EXPECT_EQ(events[3].key, "/coreos.com/network/subnets/garbage");
+  EXPECT_EQ(store_->key(cidr("100.96.4.0/24")), "/coreos.com/network/subnets/100.96.4.0-24");
 }
 
 TEST_F(EtcdStoreTest, LeasesCarryTheirExpirations) {

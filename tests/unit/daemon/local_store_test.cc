@@ -14,6 +14,7 @@
 
 #include "tests/unit/overlay/allocate.h"
 #include "tests/support/files.h"
+#include "tests/support/foreign_lease.h"
 
 namespace ovl::daemon {
 namespace {
@@ -55,7 +56,7 @@ TEST_F(LocalStoreTest, LeaseFilesHoldFlannelsValue) {
   LocalStore store(dir_);
   ASSERT_TRUE(store.create_lease(cidr("100.96.1.0/24"), attrs_for(1), 24h));
   auto text = test::read_file(dir_ / "subnets" / "100.96.1.0-24");
-  EXPECT_EQ(text.substr(0, text.find('\n')), R"({"PublicIP":"10.0.0.1","BackendType":"udp"})");
+  EXPECT_EQ(text.substr(0, text.find('\n')), R"({"PublicIP":"10.0.0.1","PublicIPv6":null})");
   EXPECT_EQ(store.describe(), "local " + dir_.string());
 }
 
@@ -72,18 +73,38 @@ TEST_F(LocalStoreTest, CreateIsACompareAndSwap) {
   EXPECT_EQ(snapshot.revision, 1u);
 }
 
-TEST_F(LocalStoreTest, OnlyTheHolderRenews) {
+// As Flannel's RenewLease: a plain write with a fresh TTL, whoever held the
+// subnet and whatever its value was.
+TEST_F(LocalStoreTest, RenewalWritesTheLeaseWhoeverHoldsIt) {
   LocalStore store(dir_);
-  EXPECT_FALSE(store.renew_lease(cidr("100.96.1.0/24"), attrs_for(1), 1h));
-  ASSERT_TRUE(store.create_lease(cidr("100.96.1.0/24"), attrs_for(1), 1min));
-  EXPECT_FALSE(store.renew_lease(cidr("100.96.1.0/24"), attrs_for(2), 1h));
-  EXPECT_TRUE(store.renew_lease(cidr("100.96.1.0/24"), attrs_for(1), 1h));
-  auto moved = attrs_for(1);  // same holder, new backend data (a restarted vxlan node)
+  store.renew_lease(cidr("100.96.1.0/24"), attrs_for(1), 1h);  // absent: written
+  ASSERT_EQ(store.leases().leases.size(), 1u);
+  store.renew_lease(cidr("100.96.1.0/24"), attrs_for(2), 1min);  // another holder: overwritten
+  EXPECT_EQ(store.leases().leases.at(0).attrs, attrs_for(2));
+  auto moved = attrs_for(1);  // new backend data (a restarted vxlan node)
   moved.backend_type = "vxlan";
   moved.vxlan = overlay::VxlanBackendData{1, *net::Mac::parse("52:17:43:ba:2e:56")};
-  EXPECT_TRUE(store.renew_lease(cidr("100.96.1.0/24"), moved, 1h));
+  store.renew_lease(cidr("100.96.1.0/24"), moved, 1h);
   EXPECT_EQ(store.leases().leases.at(0).attrs, moved);
   EXPECT_GT(store.leases().leases.at(0).expiration, std::chrono::system_clock::now() + 50min);
+}
+
+// A value another writer left that is not a lease is listed as unusable
+// with the reason, still holds its subnet, and is not dropped.
+TEST_F(LocalStoreTest, AnUnusableValueIsListedNotDropped) {
+  LocalStore store(dir_);
+  ASSERT_TRUE(store.create_lease(cidr("100.96.2.0/24"), attrs_for(2), 1h));
+  auto file = dir_ / "subnets" / "100.96.2.0-24";
+  test::write_foreign_value(dir_, "100.96.2.0-24", R"({"PublicIP":"172.20.54"})");
+  auto snapshot = store.leases();
+  EXPECT_TRUE(snapshot.leases.empty());
+  ASSERT_EQ(snapshot.unusable.size(), 1u);
+  EXPECT_EQ(snapshot.unusable[0].key, file.string());
+  EXPECT_EQ(snapshot.unusable[0].reason,
+            R"(lease value {"PublicIP":"172.20.54"}: "PublicIP" "172.20.54" is not an IPv4 address)");
+  EXPECT_FALSE(store.create_lease(cidr("100.96.2.0/24"), attrs_for(3), 1h));
+  EXPECT_TRUE(fs::exists(file));
+  EXPECT_EQ(store.key(cidr("100.96.2.0/24")), file.string());
 }
 
 TEST_F(LocalStoreTest, LeasesAreOrderedBySubnet) {

@@ -25,7 +25,7 @@ inline std::optional<net::Cidr> allocate(overlay::LeaseStore& store, const overl
 }
 
 inline overlay::LeaseAttrs attrs_for(int host) {
-  return overlay::LeaseAttrs{net::Ipv4(10, 0, 0, uint8_t(host)), "udp", std::nullopt};
+  return overlay::LeaseAttrs{net::Ipv4(10, 0, 0, uint8_t(host)), "", std::nullopt};  // as Flannel's udp
 }
 
 }  // namespace ovl::test

@@ -16,6 +16,9 @@ DaemonStatus common(const char* backend) {
   s.public_ip = net::Ipv4(172, 20, 33, 102);
   s.lease = *net::Cidr::parse("100.96.1.0/24");
   s.lease_expires = "2026-12-02T09:00:00Z";
+  s.lease_renewed = "2026-12-01T08:00:00Z";
+  s.lease_next_renewal = "2026-12-01T09:01:00Z";
+  s.lease_renew_error = "etcd http://172.20.33.102:2379: connection refused while renewing";
   s.mtu = 1472;
   s.store = {"etcd http://172.20.33.102:2379", false, "connection refused"};
   s.updated = "2026-12-01T09:00:00Z";
@@ -27,7 +30,9 @@ TEST(DaemonStatus, EachBackendsStatusSurvivesItsJson) {
   udp.device = "flannel0";
   udp.port = 8285;
   udp.peers = {{*net::Cidr::parse("100.96.2.0/24"), net::Ipv4(172, 20, 54, 98), 8285}};
-  udp.udp = UdpStatus{"fast", {}, Offloads{true, true, true, false, true, true, true, 1 << 24, 1 << 24}};
+  udp.udp = UdpStatus{"fast", {}, Offloads{true, true, true, false, true, true, true}, {1 << 24, 1 << 24, false}};
+  udp.unusable_leases = {{"/coreos.com/network/subnets/100.96.9.0-24", "lease value nope: is not a JSON object"}};
+  udp.unusable_seen = 3;
   udp.udp->counters.drop_truncated = 3;
   udp.udp->counters.coalesced_segments = 7;
 
@@ -57,7 +62,7 @@ TEST(DaemonStatus, KeepsTheFilesKeys) {
   auto s = common("udp");
   s.device = "flannel0";
   s.port = 8285;
-  s.udp = UdpStatus{"simple", {}, std::nullopt};
+  s.udp = UdpStatus{"simple", {}, std::nullopt, {212992, 212992, true}};
   s.udp->counters.drop_malformed = 2;
   auto j = nlohmann::json::parse(to_json(s));
   EXPECT_EQ(j["lease"]["subnet"], "100.96.1.0/24");
@@ -67,6 +72,12 @@ TEST(DaemonStatus, KeepsTheFilesKeys) {
   EXPECT_EQ(j["dataplane"], "simple");
   EXPECT_FALSE(j.contains("offloads"));
   EXPECT_TRUE(j["peers"].is_array());
+  EXPECT_EQ(j["socket_buffers"]["rcvbuf"], 212992);
+  EXPECT_EQ(j["socket_buffers"]["kernel_default"], true);
+  EXPECT_EQ(j["lease"]["renew_error"], "etcd http://172.20.33.102:2379: connection refused while renewing");
+  EXPECT_EQ(j["lease"]["next_renewal"], "2026-12-01T09:01:00Z");
+  EXPECT_EQ(j["unusable_leases"]["seen"], 0);
+  EXPECT_TRUE(j["unusable_leases"]["now"].is_array());
 }
 
 TEST(DaemonStatus, WhatIsNotAStatusFileIsRefused) {

@@ -43,7 +43,19 @@ TEST(Parse, FillsFlannelDefaults) {
   EXPECT_EQ(s.overlay.etcd_node, "a");
   EXPECT_EQ(s.nodes[0].iface, "eth0");
   EXPECT_EQ(s.nodes[0].runtime, Runtime::docker);
+  EXPECT_EQ(s.nodes[0].daemon, Daemon::overlayd);
+  EXPECT_EQ(std::string(daemon_name(s.nodes[0])), "overlayd");
   EXPECT_EQ(s.segments[0].mtu, 1500);
+}
+
+TEST(Parse, ANodesDaemonMayBeExternal) {
+  auto s = load_ok(R"(<scenario name="d"><underlay><segment name="s" cidr="10.0.0.0/24"/></underlay>
+    <overlay network="10.244.0.0/16"/>
+    <node name="a" segment="s" ip="10.0.0.2"/><node name="b" segment="s" ip="10.0.0.3" daemon="external"/>
+    </scenario>)");
+  EXPECT_FALSE(s.nodes[0].external());
+  EXPECT_TRUE(s.nodes[1].external());
+  EXPECT_EQ(std::string(daemon_name(s.nodes[1])), "flanneld (external)");
 }
 
 TEST(Parse, SubnetLenDefaultFollowsFlannel) {
