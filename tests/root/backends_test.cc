@@ -123,12 +123,14 @@ TEST_F(Backends, VxlanPeersNeighbourAndFdbCarryTheirVtepMacs) {
     EXPECT_TRUE(contains(neigh, p.net + " lladdr " + mac + " PERMANENT")) << p.node << " " << mac << "\n" << neigh;
     EXPECT_TRUE(contains(fdb, mac + " dst " + p.ip + " self permanent")) << p.node << " " << mac << "\n" << fdb;
     EXPECT_TRUE(contains(leases, "/coreos.com/network/subnets/" + p.net + "-24\n{\"PublicIP\":\"" + p.ip +
-                                     "\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"" + mac +
-                                     "\"}}"))
+                                     "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,"
+                                     "\"VtepMAC\":\"" + mac + "\"}}"))
         << leases;
   }
   auto config = exec(name, "k8s-master", {"etcdctl", "get", "/coreos.com/network/config"});
   EXPECT_TRUE(contains(config, "\"Backend\":{\"Type\":\"vxlan\",\"Port\":8472,\"VNI\":1}")) << config;
+  // The master's pinned 10.244.0.0/24 is below Flannel's default SubnetMin.
+  EXPECT_TRUE(contains(config, "\"SubnetLen\":24,\"SubnetMin\":\"10.244.0.0\",")) << config;
 }
 
 TEST_F(Backends, VxlanCniPodsHaveTheMtuRoutesAndIpamFiles) {
@@ -190,8 +192,8 @@ TEST_F(Backends, VxlanLeavingAndForeignLeases) {
   EXPECT_TRUE(contains(exec(name, "k8s-node1", {"ip", "route"}), "10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink"));
 
   exec(name, "k8s-master", {"etcdctl", "put", "/coreos.com/network/subnets/10.244.9.0-24",
-                            "{\"PublicIP\":\"172.16.1.99\",\"BackendType\":\"udp\"}"});
-  auto sentence = "vxlan cannot reach 10.244.9.0/24: the lease of node 172.16.1.99 has backend type udp and no "
+                            "{\"PublicIP\":\"172.16.1.99\",\"PublicIPv6\":null}"});  // Flannel's udp
+  auto sentence = "vxlan cannot reach 10.244.9.0/24: the lease of node 172.16.1.99 has backend type none and no "
                   "VXLAN BackendData (VtepMAC); every node must run the vxlan backend";
   auto log = node_dir(name, "k8s-node1") / "var/log/overlayd.log";
   EXPECT_TRUE(eventually([&] { return contains(read_file(log), std::string("peer skipped: ") + sentence); }))

@@ -194,6 +194,11 @@ TEST_F(Dataplane, SimpleAndFastDaemonsExchangeTrafficBothWays) {
   EXPECT_EQ(status_of(l, "node1")["dataplane"], "fast");
   auto status = run({"status", l});
   EXPECT_NE(status.out.find("udp backend (simple data plane)"), std::string::npos) << status.out;
+  // Flannel's proxy sets no socket buffer sizes; the fast path sets its own.
+  EXPECT_EQ(status_of(l, "node2")["socket_buffers"]["rcvbuf"], std::stoi(read_file("/proc/sys/net/core/rmem_default")));
+  EXPECT_EQ(status_of(l, "node2")["socket_buffers"]["kernel_default"], true);
+  EXPECT_EQ(status_of(l, "node1")["socket_buffers"]["kernel_default"], false);
+  EXPECT_NE(status.out.find("bytes (receive/send), the kernel's default, as Flannel's proxy"), std::string::npos);
   for (auto [from, to] : {std::pair{"container-1", "container-2"}, std::pair{"container-2", "container-1"}}) {
     auto r = run({"ping", l, from, to, "-c", "2"});
     EXPECT_EQ(r.status, 0) << r.out << r.err;

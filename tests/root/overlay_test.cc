@@ -112,9 +112,9 @@ TEST_F(Overlay, EtcdHoldsFlannelsKeys) {
   EXPECT_NE(keys.out.find("/coreos.com/network/config\n"
                           "{\"Network\":\"100.96.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"udp\",\"Port\":8285}}"),
             std::string::npos) << keys.out;
-  EXPECT_NE(keys.out.find("/coreos.com/network/subnets/100.96.1.0-24\n{\"PublicIP\":\"172.20.33.102\",\"BackendType\":\"udp\"}"),
+  EXPECT_NE(keys.out.find("/coreos.com/network/subnets/100.96.1.0-24\n{\"PublicIP\":\"172.20.33.102\",\"PublicIPv6\":null}"),
             std::string::npos) << keys.out;
-  EXPECT_NE(keys.out.find("/coreos.com/network/subnets/100.96.2.0-24\n{\"PublicIP\":\"172.20.54.98\",\"BackendType\":\"udp\"}"),
+  EXPECT_NE(keys.out.find("/coreos.com/network/subnets/100.96.2.0-24\n{\"PublicIP\":\"172.20.54.98\",\"PublicIPv6\":null}"),
             std::string::npos) << keys.out;
 }
 
@@ -219,7 +219,7 @@ TEST_F(Overlay, EtcdOutageKeepsForwardingAndJoinsAndLeavesFollowIt) {
   ASSERT_EQ(run({"start", name, "--etcd"}).status, 0);
   EXPECT_TRUE(eventually([&] { return status_of(name, "node1")["store"]["ok"] == true; }));
   auto put = run({"exec", name, "node1", "--", "etcdctl", "put", "/coreos.com/network/subnets/100.96.9.0-24",
-                  "{\"PublicIP\":\"172.20.40.40\",\"BackendType\":\"udp\"}"});
+                  "{\"PublicIP\":\"172.20.40.40\",\"PublicIPv6\":null}"});
   ASSERT_EQ(put.status, 0) << put.err;
   EXPECT_TRUE(eventually([&] { return status_of(name, "node2")["peers"].size() == 2; }))
       << status_of(name, "node2").dump(2);

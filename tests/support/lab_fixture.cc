@@ -1,6 +1,7 @@
 #include "tests/support/lab_fixture.h"
 
 #include <boost/process.hpp>
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -43,6 +44,51 @@ RunResult run_program(const std::vector<std::string>& argv) {
   auto exe = argv.at(0).find('/') != std::string::npos ? boost::filesystem::path(argv[0]) : bp::search_path(argv[0]);
   if (exe.empty()) return RunResult{127, "", argv[0] + ": not found"};
   return run_at(exe.string(), std::vector<std::string>(argv.begin() + 1, argv.end()), {});
+}
+
+struct Background::Impl {
+  fs::path out, err;
+  bp::child child;
+  std::optional<int> status;
+};
+
+Background::Background(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env)
+    : impl_(std::make_unique<Impl>()) {
+  static int serial = 0;
+  auto base = fs::temp_directory_path() / ("ovltest-bg-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
+  impl_->out = base.string() + ".out";
+  impl_->err = base.string() + ".err";
+  bp::environment env = boost::this_process::environment();
+  for (const auto& [k, v] : extra_env) env[k] = v;
+  impl_->child = bp::child(argv.at(0), bp::args(std::vector<std::string>(argv.begin() + 1, argv.end())), env,
+                           bp::std_out > impl_->out.string(), bp::std_err > impl_->err.string(), bp::std_in < bp::null);
+}
+
+Background::~Background() {
+  stop();
+  fs::remove(impl_->out);
+  fs::remove(impl_->err);
+}
+
+int Background::pid() const { return impl_->child.id(); }
+std::string Background::out() const { return read_file(impl_->out); }
+std::string Background::err() const { return read_file(impl_->err); }
+
+std::optional<int> Background::wait(std::chrono::milliseconds limit) {
+  if (impl_->status) return impl_->status;
+  std::error_code ec;
+  if (impl_->child.wait_for(limit, ec)) impl_->status = impl_->child.exit_code();
+  return impl_->status;
+}
+
+void Background::stop() {
+  if (impl_->status || !impl_->child.valid()) return;
+  ::kill(impl_->child.id(), SIGTERM);
+  if (!wait(std::chrono::seconds(10))) {
+    ::kill(impl_->child.id(), SIGKILL);
+    impl_->child.wait();
+    impl_->status = impl_->child.exit_code();
+  }
 }
 
 std::vector<std::string> lab_namespaces(const std::string& lab) {

@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <chrono>
 #include <map>
+#include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -28,6 +31,27 @@ RunResult overlaylab(const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env = {});
 // Runs any program, searched in PATH.
 RunResult run_program(const std::vector<std::string>& argv);
+
+// A program running in the background with stdout and stderr in files,
+// stopped by its own pid (SIGTERM, then SIGKILL) and reaped when destroyed.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  int pid() const;
+  std::string out() const;  // what it has written to stdout so far
+  std::string err() const;
+  // Its exit status once it has exited within limit, else nullopt.
+  std::optional<int> wait(std::chrono::milliseconds limit);
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The lab namespaces (ovl-<lab>-*) present in /run/netns.
 std::vector<std::string> lab_namespaces(const std::string& lab);
