@@ -86,8 +86,10 @@ std::optional<Ends> container_ends(const scenario::Scenario& s) {
   return std::nullopt;
 }
 
-Ends node_ends(const scenario::Scenario& s, const Ends& containers) {
-  return Ends{s.node_of(containers.from)->name, s.node_of(containers.to)->name};
+// The nodes two hosts run on (a node runs on itself).
+Ends node_ends(const scenario::Scenario& s, const Ends& hosts) {
+  auto node = [&](const std::string& host) { return s.find_node(host) ? host : s.node_of(host)->name; };
+  return Ends{node(hosts.from), node(hosts.to)};
 }
 
 // UdpRcvbufErrors of a host's namespace: datagrams its kernel dropped
