@@ -115,6 +115,7 @@ class Explainer {
   void tun(const Hop& hop, Decision& d) {
     auto dst = ip_field(outer_ipv4(hop.layers), "dst");
     std::string reader = who(&DaemonState::tun_holder);
+    d.process = reader;
     if (hop.dir == Direction::in) {
       d.userspace = "TUN write";
       d.encap = reader + " writes the inner packet into " + hop.iface + " (user space -> kernel)";
@@ -184,7 +185,7 @@ class Explainer {
       clause = d.encap + "; " + clause;
     } else if (udp && host_->daemon && udp->fields["sport"] == s_.overlay_port) {
       d.userspace = "UDP send";
-      std::string sender = who(&DaemonState::socket_holder);
+      std::string sender = d.process = who(&DaemonState::socket_holder);
       d.encap = sender + " sent it from its socket on port " + std::to_string(s_.overlay_port) +
                 " (user space -> kernel)";
       clause = "from user space, " + sender + " sends the datagram to the kernel; " + clause;
@@ -204,7 +205,7 @@ class Explainer {
       d.sentence = sentence(d.encap);
     } else if (mine && udp && host_->daemon && udp->fields["dport"] == s_.overlay_port) {
       d.userspace = "UDP receive";
-      std::string receiver = who(&DaemonState::socket_holder);
+      std::string receiver = d.process = who(&DaemonState::socket_holder);
       d.encap = "the kernel hands the datagram to the socket " + receiver + " holds on port " +
                 std::to_string(s_.overlay_port) + " (kernel -> user space)";
       d.sentence = sentence("UDP port " + std::to_string(s_.overlay_port) + " belongs to " + receiver +

@@ -78,7 +78,8 @@ Json decision_json(const std::optional<Decision>& decision) {
   Json dj = Json::object();
   for (auto [k, v] : {std::pair{"userspace", &d.userspace}, {"route", &d.route}, {"matched", &d.matched},
                       {"neighbour", &d.neighbour}, {"fdb", &d.fdb}, {"bridge", &d.bridge}, {"lease", &d.lease},
-                      {"encap", &d.encap}, {"local", &d.local}, {"sentence", &d.sentence}})
+                      {"encap", &d.encap}, {"local", &d.local}, {"sentence", &d.sentence},
+                      {"process", &d.process}})
     if (!v->empty()) dj[k] = *v;
   return dj;
 }
@@ -141,6 +142,7 @@ Decision decision_from(const nlohmann::ordered_json& j) {
   get("encap", d.encap);
   get("local", d.local);
   get("sentence", d.sentence);
+  get("process", d.process);
   return d;
 }
 

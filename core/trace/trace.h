@@ -24,6 +24,7 @@ struct Decision {
   std::string encap;      // encapsulation added or removed here
   std::string local;      // delivered to this host, or forwarded onward
   std::string userspace;  // "TUN read", "UDP send", "UDP receive", "TUN write"
+  std::string process;    // with userspace: who crossed, as /proc showed it ("overlayd (pid 4242)")
   std::string sentence;   // all of the above as one sentence, for a student
   bool empty() const;
   std::string text() const;

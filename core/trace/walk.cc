@@ -89,10 +89,11 @@ std::vector<HopWalk> walk(const Trace& t) {
 std::string crossing(const Hop& hop) {
   if (!hop.decision) return "";
   const auto& u = hop.decision->userspace;
-  if (u == "TUN read") return "kernel -> user space: overlayd reads the packet from " + hop.iface;
-  if (u == "TUN write") return "user space -> kernel: overlayd writes the packet into " + hop.iface;
-  if (u == "UDP send") return "user space -> kernel: overlayd sends the datagram from its UDP socket";
-  if (u == "UDP receive") return "kernel -> user space: overlayd receives the datagram on its UDP socket";
+  std::string who = hop.decision->process.empty() ? "overlayd" : hop.decision->process;
+  if (u == "TUN read") return "kernel -> user space: " + who + " reads the packet from " + hop.iface;
+  if (u == "TUN write") return "user space -> kernel: " + who + " writes the packet into " + hop.iface;
+  if (u == "UDP send") return "user space -> kernel: " + who + " sends the datagram from its UDP socket";
+  if (u == "UDP receive") return "kernel -> user space: " + who + " receives the datagram on its UDP socket";
   return u;
 }
 

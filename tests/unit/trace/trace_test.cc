@@ -7,6 +7,7 @@
 #include "core/trace/expect.h"
 #include "core/trace/render.h"
 #include "core/trace/tracer.h"
+#include "core/trace/walk.h"
 
 namespace ovl::trace {
 namespace {
@@ -153,6 +154,26 @@ TEST(Explain, SaysEachDecisionInOneSentence) {
   EXPECT_EQ(t.hops[4].decision->sentence,
             "From user space, overlayd sends the datagram to the kernel; the route 172.20.32.0/19 sends 172.20.54.98 "
             "out of eth0, to the MAC 02:00:00:00:00:0b the neighbour table holds for 172.20.54.98.");
+}
+
+// The user-space hops name the process /proc found holding flannel0 and the
+// UDP port; without one, the daemon the lab expects there.
+TEST(Explain, NamesTheProcessOnTheUserSpaceSide) {
+  auto s = node1_snapshot();
+  s.hosts["node1"].daemon->name = "flanneld (external)";
+  s.hosts["node1"].daemon->tun_holder = "flanneld (pid 77)";
+  s.hosts["node1"].daemon->peers_from_store = true;
+  auto t = build_trace(walk(), key(), {});
+  explain(t, s);
+  EXPECT_EQ(t.hops[3].decision->process, "flanneld (pid 77)");
+  EXPECT_EQ(t.hops[3].decision->encap,
+            "flanneld (pid 77) reads it from flannel0 (kernel -> user space), finds the lease of 100.96.2.0/24 (as the "
+            "store holds it) and sends it inside UDP to 172.20.54.98:8285");
+  EXPECT_EQ(crossing(t.hops[3]), "kernel -> user space: flanneld (pid 77) reads the packet from flannel0");
+  EXPECT_EQ(t.hops[4].decision->process, "flanneld (external)");  // nobody found holding the socket
+  EXPECT_EQ(crossing(t.hops[4]), "user space -> kernel: flanneld (external) sends the datagram from its UDP socket");
+  auto back = from_json(to_json(t));
+  EXPECT_EQ(back.hops[3].decision->process, "flanneld (pid 77)");
 }
 
 TEST(Explain, LongestPrefixWins) {
