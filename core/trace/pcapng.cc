@@ -1,5 +1,6 @@
-// pcapng (draft-ietf-opsawg-pcapng): a Section Header Block, one Interface
-// Description Block per capture point, one Enhanced Packet Block per hop.
+// pcapng (draft-ietf-opsawg-pcapng): a Section Header Block that names the
+// lab, probe and backend, one Interface Description Block per capture point,
+// one Enhanced Packet Block per hop with the hop's decision as its comment.
 #include <cstring>
 
 #include "core/trace/render.h"
@@ -41,10 +42,22 @@ class Block {
   std::string data_;
 };
 
-std::string section_header() {
+// What Wireshark's Capture File Properties (and capinfos) show about the file.
+std::string section_comment(const Trace& t) {
+  std::string out = "overlaylab";
+  if (!t.origin.lab.empty()) out += " lab " + t.origin.lab + ",";
+  out += " probe " + t.probe + ": " + t.from + " -> " + t.to + " (" + t.dst.str() + ")";
+  if (!t.origin.backend.empty()) out += " on the " + t.origin.backend + " backend";
+  out += "; " + t.outcome;
+  if (t.ttl) out += ", ttl=" + std::to_string(*t.ttl);
+  return out;
+}
+
+std::string section_header(const Trace& t) {
   Block b(0x0A0D0D0A);
   b.u32(0x1A2B3C4D).u16(1).u16(0).u64(~uint64_t(0));
-  b.option(4, "overlaylab");  // shb_userappl
+  b.option(1, section_comment(t));  // opt_comment
+  b.option(4, "overlaylab");        // shb_userappl
   return b.end_options().finish();
 }
 
@@ -56,6 +69,14 @@ std::string interface_block(const CapturePoint& p) {
   return b.end_options().finish();
 }
 
+// The hop's decision in the sentence a student is shown; Wireshark shows it
+// under the packet and as frame.comment.
+std::string packet_comment(const Hop& h) {
+  std::string out = "hop " + std::to_string(h.seq) + " (" + to_string(h.leg) + ")";
+  if (!h.decision) return out;
+  return out + ": " + (h.decision->sentence.empty() ? h.decision->text() : h.decision->sentence);
+}
+
 std::string packet_block(const Hop& h, uint32_t interface) {
   Block b(6);
   uint64_t t = uint64_t(h.t_ns);
@@ -63,16 +84,14 @@ std::string packet_block(const Hop& h, uint32_t interface) {
   b.bytes(h.bytes.data(), h.bytes.size());
   b.option_u32(2, h.dir == Direction::in ? 1 : 2);                  // epb_flags: direction
   b.option_u64(5, h.leg == Leg::request ? 1 : 2);                   // epb_packetid: one per leg
-  std::string comment = "hop " + std::to_string(h.seq) + " (" + to_string(h.leg) + ")";
-  if (h.decision) comment += ": " + h.decision->text();
-  b.option(1, comment);                                             // opt_comment
+  b.option(1, packet_comment(h));                                   // opt_comment
   return b.end_options().finish();
 }
 
 }  // namespace
 
 std::string to_pcapng(const Trace& t) {
-  std::string out = section_header();
+  std::string out = section_header(t);
   for (const auto& p : t.points) out += interface_block(p);
   for (const auto& h : t.hops) out += packet_block(h, uint32_t(h.point));
   return out;
