@@ -10,6 +10,7 @@
 #include "core/os/linux_network_ops.h"
 #include "core/scenario/names.h"
 #include "programs/overlaylab/cli.h"
+#include "programs/overlaylab/json_output.h"
 #include "programs/overlaylab/scoped_lab.h"
 #include "programs/overlaylab/verbs.h"
 
@@ -110,9 +111,14 @@ int verb_down(const VerbArgs& args) {
 
 int verb_list(const VerbArgs& args) {
   po::options_description opts("options");
-  auto a = parse(args, "overlaylab list", opts, {});
+  opts.add_options()("json", "print them as one JSON object (overlaylab(1) lists its keys)");
+  auto a = parse(args, "overlaylab list [--json]", opts, {});
   if (a.help) return kOk;
   auto labs = lab::list(state_root());
+  if (a.vm.count("json")) {
+    std::cout << list_json(labs).dump(2) << "\n";
+    return kOk;
+  }
   if (labs.empty()) std::cout << "no labs\n";
   for (const auto& l : labs)
     std::cout << l.name << "  " << (l.complete ? "up" : "incomplete (overlaylab down " + l.name + ")")

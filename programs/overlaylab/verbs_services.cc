@@ -15,6 +15,7 @@
 #include "core/os/holders.h"
 #include "core/scenario/names.h"
 #include "programs/overlaylab/cli.h"
+#include "programs/overlaylab/json_output.h"
 #include "programs/overlaylab/verbs.h"
 
 namespace ovl::overlaylab {
@@ -193,10 +194,15 @@ void on_hup(int) { g_reload = true; }
 
 int verb_status(const VerbArgs& args) {
   po::options_description opts("options");
-  auto a = parse(args, "overlaylab status LAB", opts, {"lab"});
+  opts.add_options()("json", "print it as one JSON object (overlaylab(1) lists its keys)");
+  auto a = parse(args, "overlaylab status LAB [--json]", opts, {"lab"});
   if (a.help) return kOk;
   auto lab = lab::open_lab(lab_argument(a), state_root());
   auto services = lab::lab_services(lab);
+  if (a.vm.count("json")) {
+    std::cout << status_json(lab, services, supervisor_of(lab).has_value()).dump(2) << "\n";
+    return kOk;
+  }
   const auto& o = lab.scenario.overlay;
   std::cout << "lab " << lab.name << ": " << to_string(o.backend) << " backend over " << o.network.str()
             << ", supervisor "

@@ -36,13 +36,33 @@ TEST_F(Compare, TwoNodeTableShowsWhatEachBackendCosts) {
   EXPECT_EQ(browser.status, 0) << browser.out << browser.err;
 }
 
+// With --json (overlaylab(1), JSON OUTPUT): the same table for a script.
 TEST_F(Compare, HostGwAcrossARouterSaysWhereTheProbeStopped) {
   auto name = lab("lt-compare-routed");
   auto r = run({"compare", (source_dir() / "scenarios/routed-underlay.xml").string(), "--name", name, "--out",
-                out_.string()});
+                out_.string(), "--json"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("\nhost-gw +no +- "))) << r.out;
-  EXPECT_NE(r.out.find("host-gw: no reply; the request was last seen at "), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(r.out);  // nothing else on stdout: progress went to stderr
+  EXPECT_NE(r.err.find("measuring on host-gw..."), std::string::npos) << r.err;
+  EXPECT_EQ(j["scenario"], "routed-underlay");
+  EXPECT_EQ(j["html"], (out_ / "compare.html").string());
+  ASSERT_EQ(j["probes"].size(), 1u) << r.out;
+  const auto& p = j["probes"][0];
+  EXPECT_EQ(p["from"], "container-1");
+  ASSERT_EQ(p["backends"].size(), 3u) << r.out;
+  const auto &udp = p["backends"][0], &host_gw = p["backends"][2];
+  EXPECT_EQ(udp["backend"], "udp");
+  EXPECT_EQ(udp["reply"], true);
+  EXPECT_EQ(udp["overhead_bytes"], 28);
+  EXPECT_EQ(udp["crossings"], 8);
+  EXPECT_TRUE(udp["rtt_ms"].is_number()) << udp;
+  EXPECT_EQ(udp["note"], "");
+  EXPECT_EQ(host_gw["backend"], "host-gw");
+  EXPECT_EQ(host_gw["reply"], false);
+  EXPECT_TRUE(host_gw["ttl"].is_null()) << host_gw;
+  EXPECT_TRUE(host_gw["rtt_ms"].is_null()) << host_gw;
+  EXPECT_EQ(host_gw["note"].get<std::string>().rfind("host-gw: no reply; the request was last seen at ", 0), 0u)
+      << host_gw;
 }
 
 }  // namespace
