@@ -13,6 +13,7 @@
 #include "core/scenario/backend_override.h"
 #include "core/scenario/names.h"
 #include "core/util/files.h"
+#include "programs/overlaylab/shipped.h"
 
 namespace ovl::overlaylab {
 
@@ -53,12 +54,32 @@ Args parse(const std::vector<std::string>& args, const std::string& usage,
   return out;
 }
 
-scenario::Loaded load_scenario(const std::string& path) {
+namespace {
+
+// FILE as given or, when there is no such file, the shipped scenario of that
+// name: `overlaylab run two-node` works from any directory once installed.
+std::string scenario_path(const std::string& file) {
+  if (std::filesystem::exists(file)) return file;
+  if (auto shipped = shipped_scenario(file)) return shipped->string();
+  return file;
+}
+
+std::string shipped_hint() {
+  std::string names;
+  for (const auto& name : shipped_scenarios()) names += (names.empty() ? "" : ", ") + name;
+  return names.empty() ? "" : " (the shipped scenarios, which any verb takes by name: " + names + ")";
+}
+
+}  // namespace
+
+scenario::Loaded load_scenario(const std::string& file) {
+  auto path = scenario_path(file);
   std::string text;
   try {
     text = util::read_input_file(path, scenario::kScenarioBytesMax);
   } catch (const std::runtime_error& e) {
-    throw UsageError("cannot read scenario " + path + ": " + e.what());
+    throw UsageError("cannot read scenario " + path + ": " + e.what() +
+                     (std::filesystem::exists(path) ? "" : shipped_hint()));
   }
   auto loaded = scenario::load_text(text, path);
   std::cerr << loaded.diags.format();

@@ -44,9 +44,10 @@ struct Args {
 Args parse(const std::vector<std::string>& args, const std::string& usage,
            const po::options_description& options, const std::vector<std::string>& positional);
 
-// Reads and validates a scenario file, printing warnings and errors to
+// Reads and validates a scenario file (or, when no file has that name, the
+// shipped scenario of that name: shipped.h), printing warnings and errors to
 // stderr. Throws BadScenario when it has errors.
-scenario::Loaded load_scenario(const std::string& path);
+scenario::Loaded load_scenario(const std::string& file);
 
 // loaded rewritten for backend (--backend) and validated again; diagnostics
 // the rewrite adds (host-gw across a router) are printed as load_scenario

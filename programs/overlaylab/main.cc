@@ -1,6 +1,7 @@
 // overlaylab: build container overlay labs from XML scenarios and watch
 // packets cross them. This file only dispatches; verbs live beside it and the
 // work is done in core/.
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -37,6 +38,8 @@ const Verb kVerbs[] = {
     {"start", "start what stop stopped", ovl::overlaylab::verb_start},
     {"restart", "stop and start a node's overlayd (or --etcd)", ovl::overlaylab::verb_restart},
     {"bench", "iperf3 between containers on every backend and data plane", ovl::overlaylab::verb_bench},
+    {"wireshark-setup", "install the Wireshark plugin that decodes Flannel's udp and vxlan packets",
+     ovl::overlaylab::verb_wireshark_setup},
 };
 
 // Started by `up`, not by users; not listed.
@@ -45,8 +48,11 @@ const Verb kHidden[] = {
 };
 
 void usage(std::ostream& out) {
+  size_t width = 0;
+  for (const auto& v : kVerbs) width = std::max(width, std::strlen(v.name));
   out << "usage: overlaylab VERB [options]   (overlaylab VERB --help for details)\n\nverbs:\n";
-  for (const auto& v : kVerbs) out << "  " << v.name << std::string(10 - std::strlen(v.name), ' ') << v.summary << "\n";
+  for (const auto& v : kVerbs)
+    out << "  " << v.name << std::string(width + 2 - std::strlen(v.name), ' ') << v.summary << "\n";
 }
 
 }  // namespace

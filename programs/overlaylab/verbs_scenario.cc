@@ -15,9 +15,9 @@ int verb_validate(const VerbArgs& args) {
   po::options_description opts("options");
   auto a = parse(args, "overlaylab validate FILE", opts, {"file"});
   if (a.help) return kOk;
-  auto file = a.vm["file"].as<std::string>();
-  auto loaded = load_scenario(file);
-  std::cout << file << ": scenario '" << loaded.scenario.name << "' is valid ("
+  auto loaded = load_scenario(a.vm["file"].as<std::string>());
+  // The file that was read: a shipped scenario named without a path says where it is.
+  std::cout << loaded.scenario.file << ": scenario '" << loaded.scenario.name << "' is valid ("
             << loaded.scenario.nodes.size() << " nodes, " << to_string(loaded.scenario.overlay.backend)
             << " backend)\n";
   return kOk;
