@@ -42,9 +42,10 @@ const Verb kVerbs[] = {
      ovl::overlaylab::verb_wireshark_setup},
 };
 
-// Started by `up`, not by users; not listed.
+// Started by `up` and by the shell's completion, not by users; not listed.
 const Verb kHidden[] = {
     {"__supervise", "", ovl::overlaylab::verb_supervise},
+    {"__complete", "", ovl::overlaylab::verb_complete},
 };
 
 void usage(std::ostream& out) {

@@ -31,6 +31,7 @@ int verb_start(const VerbArgs& args);
 int verb_restart(const VerbArgs& args);
 int verb_bench(const VerbArgs& args);
 int verb_supervise(const VerbArgs& args);
+int verb_complete(const VerbArgs& args);
 int verb_wireshark_setup(const VerbArgs& args);
 
 // Restarts a node's overlayd (in dataplane, when not empty) and waits until

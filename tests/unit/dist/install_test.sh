@@ -1,6 +1,6 @@
 #!/bin/sh
 # `cmake --install` into a DESTDIR lays out bin, share/overlaylab, the manual
-# and the docs; the installed overlaylab then validates and draws an
+# and the completion; the installed overlaylab then validates and draws an
 # installed scenario, and finds the shipped ones by name, with no help from
 # the build tree (it is found relative to the binary, under any prefix).
 # Usage: install_test.sh CMAKE BUILD_DIR PCAPNG (a capture of the udp backend)
@@ -16,7 +16,7 @@ for f in bin/overlaylab bin/overlayd \
          share/overlaylab/scenarios/two-node.xml share/overlaylab/scenarios/overlaylab.xsd \
          share/overlaylab/wireshark/overlaylab.lua \
          share/man/man1/overlaylab.1.gz share/man/man8/overlayd.8.gz share/man/man5/overlaylab-scenario.5.gz \
-         share/doc/overlaylab/README.md; do
+         share/bash-completion/completions/overlaylab share/doc/overlaylab/README.md; do
   [ -f "$usr/$f" ] || fail "cmake --install did not install $f"
 done
 [ -x "$usr/bin/overlayd" ] || fail "the installed overlayd is not executable"
