@@ -39,7 +39,7 @@ for verb in validate up exec ping trace step status stop restart compare bench w
 done
 echo "$verbs" | grep -q "__" && fail "hidden verbs are offered: $verbs"
 expect "start status step stop" st
-expect "--backend --help --name" up two-node.xml --
+expect "--backend --external-timeout --help --name --quiet --timings" up two-node.xml --
 expect "host-gw udp vxlan" up two-node.xml --backend ""
 expect "fast simple" restart two-node node1 --dataplane ""
 expect "--count --help --interval --timeout" ping two-node a b --

@@ -82,7 +82,7 @@ TEST_F(Pcapng, EachPacketsCommentIsItsHopsDecision) {
     ASSERT_TRUE(h.decision) << "hop " << h.seq;
     EXPECT_EQ(lines[i], "hop " + std::to_string(h.seq) + " (" + to_string(h.leg) + "): " + h.decision->sentence);
   }
-  EXPECT_NE(lines[3].find("overlayd reads it (kernel -> user space) and finds the lease 100.96.2.0/24 -> "
+  EXPECT_NE(lines[3].find("reads it (kernel -> user space) and finds the lease 100.96.2.0/24 -> "
                           "172.20.54.98:8285"),
             std::string::npos)
       << lines[3];
