@@ -21,7 +21,7 @@ struct FakeTun : PacketDevice {
   size_t read(std::span<Packet> packets) override {
     size_t n = 0;
     for (; n < packets.size() && !to_daemon.empty(); ++n) {
-      std::memcpy(packets[n].data, to_daemon.front().data(), to_daemon.front().size());
+      std::copy(to_daemon.front().begin(), to_daemon.front().end(), packets[n].data);
       packets[n].len = to_daemon.front().size();
       to_daemon.pop_front();
     }
@@ -38,7 +38,7 @@ struct FakeVnetTun : VnetDevice {
   size_t read(std::span<Packet> frames) override {
     size_t n = 0;
     for (; n < frames.size() && !to_daemon.empty(); ++n) {
-      std::memcpy(frames[n].data, to_daemon.front().data(), to_daemon.front().size());
+      std::copy(to_daemon.front().begin(), to_daemon.front().end(), frames[n].data);
       frames[n].len = to_daemon.front().size();
       to_daemon.pop_front();
     }
@@ -102,7 +102,7 @@ struct WireSocket : DatagramSocket, GsoSocket {
           return out[n].packet;
         }
       }();
-      std::memcpy(packet.data, e.bytes.data(), e.bytes.size());
+      std::copy(e.bytes.begin(), e.bytes.end(), packet.data);
       packet.len = e.bytes.size();
       out[n].peer = e.from;
       inbox.pop_front();

@@ -24,7 +24,7 @@ struct FakeTun : PacketDevice {
     size_t n = 0;
     for (; n < packets.size() && !to_daemon.empty(); ++n) {
       auto& p = to_daemon.front();
-      std::memcpy(packets[n].data, p.data(), p.size());
+      std::copy(p.begin(), p.end(), packets[n].data);
       packets[n].len = p.size();
       to_daemon.pop_front();
     }
@@ -45,7 +45,7 @@ struct FakeSocket : DatagramSocket {
     size_t n = 0;
     for (; n < out.size() && !inbox.empty(); ++n) {
       auto& [from, bytes] = inbox.front();
-      std::memcpy(out[n].packet.data, bytes.data(), bytes.size());
+      std::copy(bytes.begin(), bytes.end(), out[n].packet.data);  // empty datagrams too
       out[n].packet.len = bytes.size();
       out[n].peer = from;
       inbox.pop_front();
