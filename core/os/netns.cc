@@ -82,7 +82,15 @@ bool delete_named_netns(const std::string& name, NetnsId id) {
   }
   struct stat nsfs;
   if (::stat("/proc/self/ns/net", &nsfs) != 0) throw_errno("reading this process's network namespace");
-  if (st.st_dev != nsfs.st_dev || st.st_ino != id) return false;
+  if (st.st_dev != nsfs.st_dev) {
+    // Not a namespace but the empty file create_named_netns mounts it on: a
+    // create interrupted between the two (SIGKILL) leaves it behind, holding
+    // nothing. The journal claimed the name, so it is ours to clear.
+    if (!S_ISREG(st.st_mode) || st.st_size != 0) return false;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("removing " + path);
+    return true;
+  }
+  if (st.st_ino != id) return false;
   if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
     throw_errno("unmounting " + path);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("removing " + path);

@@ -23,7 +23,8 @@ using NetnsId = uint64_t;
 // namespace vanishes with its last reference.
 void create_named_netns(const std::string& name, const std::function<void(NetnsId)>& claim);
 // Removes the name if it is the namespace id; false, touching nothing, when
-// the name belongs to another namespace. A name that is gone is not an error.
+// the name belongs to another namespace. A name that is gone is not an error,
+// nor one that is still the empty file an interrupted create left unmounted.
 bool delete_named_netns(const std::string& name, NetnsId id);
 bool named_netns_exists(const std::string& name);
 Fd open_named_netns(const std::string& name);

@@ -61,7 +61,9 @@ TEST_F(Safety, ALabNameThatIsNotOneIsRefusedByEveryVerb) {
   for (std::string bad : {victim_name, std::string(""), std::string("."), std::string(".."), std::string("-x")}) {
     auto down = run({"down", bad});
     EXPECT_EQ(down.status, 2) << "down '" << bad << "': " << down.err;
-    if (bad != "-x") EXPECT_NE(down.err.find("cannot name a lab"), std::string::npos) << down.err;
+    if (bad != "-x") {
+      EXPECT_NE(down.err.find("cannot name a lab"), std::string::npos) << down.err;
+    }
     for (auto verb : {"status", "stop", "start", "restart"}) EXPECT_EQ(run({verb, bad, "node1"}).status, 2) << verb << " " << bad;
     EXPECT_EQ(run({"exec", bad, "node1", "--", "true"}).status, 2) << bad;
     EXPECT_EQ(run({"ping", bad, "a", "b"}).status, 2) << bad;
@@ -114,6 +116,43 @@ TEST_F(Safety, ANamespaceSomeoneElseMadeIsRefusedAndLeftAlone) {
   EXPECT_NE(up.err.find("namespace " + foreign + " already exists"), std::string::npos) << up.err;
   EXPECT_EQ(lab_namespaces(name), std::vector<std::string>{foreign});
   EXPECT_FALSE(fs::exists("/run/overlaylab/" + name));
+}
+
+// Defect: `up` killed between claiming a namespace and mounting it left the
+// empty file the mount goes on, which `down` took for someone else's
+// namespace and kept (seen in CI: SIGKILL half-way, then down --all left
+// ovl-<lab>.n7). That file is what such a kill leaves, made here by hand
+// after killing up right after its first namespace claim.
+TEST_F(Safety, ANamespaceWhoseCreateWasCutShortIsClearedByDown) {
+  auto root = private_state_root();
+  auto name = lab("lt-cut");
+  ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
+  size_t entry = 0, first_netns = 0;
+  std::string ns;
+  {
+    std::ifstream in(root / name / "journal");
+    for (std::string line; std::getline(in, line) && !first_netns;) {
+      if (line.rfind("proc ", 0) == 0) continue;  // children write those, not up
+      ++entry;
+      if (line.rfind("netns ", 0) == 0) {
+        first_netns = entry;
+        std::istringstream(line.substr(6)) >> ns;
+      }
+    }
+  }
+  ASSERT_EQ(run({"down", name}).status, 0);
+  ASSERT_GT(first_netns, 0u);
+
+  env_["OVERLAYLAB_CRASH_AFTER"] = std::to_string(first_netns);
+  EXPECT_NE(run({"up", scenario("two-node"), "--name", name}).status, 0);
+  env_.erase("OVERLAYLAB_CRASH_AFTER");
+  auto placeholder = fs::path("/run/netns") / ns;
+  ASSERT_FALSE(fs::exists(placeholder));
+  { std::ofstream{placeholder}; }
+  auto down = run({"down", name});
+  EXPECT_EQ(down.status, 0) << down.err;
+  EXPECT_FALSE(fs::exists(placeholder));
+  EXPECT_EQ(lab_namespaces(name), std::vector<std::string>{});
 }
 
 // Defect: `up` killed between starting the supervisor and journaling it left

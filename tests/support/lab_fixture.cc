@@ -159,7 +159,11 @@ fs::path LabTest::private_state_root() {
 void LabTest::TearDown() {
   for (const auto& name : labs_) {
     run({"down", name});
-    EXPECT_EQ(lab_namespaces(name), std::vector<std::string>{}) << "lab " << name << " left namespaces";
+    auto left = lab_namespaces(name);
+    EXPECT_EQ(left, std::vector<std::string>{}) << "lab " << name << " left namespaces";
+    // Reported above; removed so that the next run does not trip over them
+    // (the names carry this test's lab name: nobody else's).
+    for (const auto& ns : left) run_program({"ip", "netns", "del", ns});
     auto root = private_root_.empty() ? fs::path("/run/overlaylab") : private_root_;
     EXPECT_FALSE(fs::exists(root / name)) << "lab " << name << " left its state directory";
   }
