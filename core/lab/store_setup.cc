@@ -42,7 +42,8 @@ void prepare_store(overlay::LeaseStore& store, const scenario::Scenario& s, std:
     } catch (const overlay::StoreUnavailable& e) {
       if (std::chrono::steady_clock::now() > deadline)
         throw std::runtime_error(std::string("the lease store did not come up: ") + e.what());
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      // etcd answers within tens of milliseconds of starting: look often.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
 }

@@ -185,7 +185,9 @@ void Supervisor::run(const std::atomic<bool>& stop_flag, std::atomic<bool>& relo
 void Supervisor::stop_all() {
   std::vector<os::ProcessId> ids;
   for (auto& [name, r] : running_) ids.push_back(r.child.id());
-  os::terminate_all(ids);
+  // The lab is going: a daemon has nothing to save, and one caught waiting
+  // on its store would hold every `down` up by its poll interval.
+  os::terminate_all(ids, std::chrono::milliseconds(100));
   for (const auto& svc : services_) {
     auto it = running_.find(svc.name);
     if (it == running_.end()) continue;

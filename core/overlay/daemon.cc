@@ -204,8 +204,24 @@ void Daemon::remove_peer(const net::Cidr& subnet, const std::string& why) {
 void Daemon::follow_store(const std::atomic<bool>& stop) {
   bool need_list = true, dirty = true;
   auto last_status = std::chrono::steady_clock::time_point();
+  auto state = [&] { return std::make_tuple(peers_.size(), store_ok_, unusable_seen_, unusable_.size()); };
+  auto seen = state();
+  // Status follows changes (the lab waits on it) and counters each second.
+  // The file grows with the peers, so while peers keep joining it is
+  // rewritten at most every millisecond per peer: a thousand daemons
+  // learning a thousand peers write it a few times each, not a million.
+  auto keep_status = [&](bool changed) {
+    auto now_state = state();
+    dirty = dirty || changed || now_state != seen;
+    seen = now_state;
+    auto since = std::chrono::steady_clock::now() - last_status;
+    if ((dirty && since >= std::chrono::milliseconds(peers_.size())) || since >= 1s) {
+      write_status();
+      last_status = std::chrono::steady_clock::now();
+      dirty = false;
+    }
+  };
   while (!stop) {
-    auto before = std::make_tuple(peers_.size(), store_ok_, unusable_seen_, unusable_.size());
     // On its own clock, whatever the watch is doing: a store that is away
     // makes renewals fail (and retry), it does not postpone them.
     bool renewal = renew_if_due();
@@ -218,6 +234,7 @@ void Daemon::follow_store(const std::atomic<bool>& stop) {
         if (!store_ok_) log("store is back: " + store_.describe());
         store_ok_ = true;
       }
+      keep_status(renewal);  // before the watch blocks, not a wait later
       // Short waits keep shutdown prompt; a lab's store is next door.
       auto result = store_.watch(revision_, 250ms);
       for (const auto& e : result.events) apply(e);
@@ -228,18 +245,7 @@ void Daemon::follow_store(const std::atomic<bool>& stop) {
       need_list = true;  // events may be lost while it is away
       sleep_unless_stopped(stop, kRetry);
     }
-    // Status follows changes (the lab waits on it) and counters each second.
-    // The file grows with the peers, so while peers keep joining it is
-    // rewritten at most every millisecond per peer: a thousand daemons
-    // learning a thousand peers write it a few times each, not a million.
-    auto after = std::make_tuple(peers_.size(), store_ok_, unusable_seen_, unusable_.size());
-    dirty = dirty || renewal || after != before;
-    auto since = std::chrono::steady_clock::now() - last_status;
-    if ((dirty && since >= std::chrono::milliseconds(peers_.size())) || since >= 1s) {
-      write_status();
-      last_status = std::chrono::steady_clock::now();
-      dirty = false;
-    }
+    keep_status(false);
   }
 }
 
