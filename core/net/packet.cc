@@ -35,7 +35,7 @@ Parsed<EthernetHeader> parse_ethernet(Bytes frame) {
   return {h};
 }
 
-Parsed<Ipv4Header> parse_ipv4(Bytes packet) {
+Parsed<Ipv4Header> parse_ipv4(Bytes packet, Extent extent) {
   if (packet.size() < Ipv4Header::kMinSize)
     return fail<Ipv4Header>(ParseError::truncated, "shorter than an IPv4 header");
   if (load8(packet, 0) >> 4 != 4)
@@ -48,7 +48,7 @@ Parsed<Ipv4Header> parse_ipv4(Bytes packet) {
   h.total_length = load16(packet, 2);
   if (h.total_length < h.header_length)
     return fail<Ipv4Header>(ParseError::malformed, "IPv4 total length below header length");
-  if (h.total_length > packet.size())
+  if (h.total_length > packet.size() && (extent == Extent::whole || packet.size() < h.header_length))
     return fail<Ipv4Header>(ParseError::truncated, "IPv4 total length beyond the buffer");
   h.id = load16(packet, 4);
   h.flags_fragment = load16(packet, 6);
@@ -72,7 +72,7 @@ Parsed<IcmpHeader> parse_icmp(Bytes message) {
   return {h};
 }
 
-Parsed<UdpHeader> parse_udp(Bytes datagram) {
+Parsed<UdpHeader> parse_udp(Bytes datagram, Extent extent) {
   if (datagram.size() < UdpHeader::kSize)
     return fail<UdpHeader>(ParseError::truncated, "shorter than a UDP header");
   UdpHeader h;
@@ -82,8 +82,27 @@ Parsed<UdpHeader> parse_udp(Bytes datagram) {
   h.checksum = load16(datagram, 6);
   if (h.length < UdpHeader::kSize)
     return fail<UdpHeader>(ParseError::malformed, "UDP length below 8");
-  if (h.length > datagram.size())
+  if (h.length > datagram.size() && extent == Extent::whole)
     return fail<UdpHeader>(ParseError::truncated, "UDP length beyond the buffer");
+  return {h};
+}
+
+Parsed<TcpHeader> parse_tcp(Bytes segment) {
+  if (segment.size() < TcpHeader::kMinSize)
+    return fail<TcpHeader>(ParseError::truncated, "shorter than a TCP header");
+  TcpHeader h;
+  h.src_port = load16(segment, 0);
+  h.dst_port = load16(segment, 2);
+  h.seq = load32(segment, 4);
+  h.ack = load32(segment, 8);
+  h.header_length = size_t(load8(segment, 12) >> 4) * 4;
+  h.flags = load8(segment, 13);
+  h.window = load16(segment, 14);
+  h.checksum = load16(segment, 16);
+  if (h.header_length < TcpHeader::kMinSize)
+    return fail<TcpHeader>(ParseError::malformed, "TCP data offset below 5 words");
+  if (h.header_length > segment.size())
+    return fail<TcpHeader>(ParseError::truncated, "TCP options beyond the buffer");
   return {h};
 }
 
@@ -98,7 +117,8 @@ Parsed<VxlanHeader> parse_vxlan(Bytes header) {
 }
 
 Bytes ipv4_payload(Bytes packet, const Ipv4Header& header) {
-  return packet.subspan(header.header_length, header.total_length - header.header_length);
+  size_t end = std::min<size_t>(header.total_length, packet.size());
+  return packet.subspan(header.header_length, end - header.header_length);
 }
 
 bool ipv4_checksum_ok(Bytes packet, const Ipv4Header& header) {
@@ -160,6 +180,28 @@ std::vector<std::byte> build_udp(Ipv4 src, uint16_t src_port, Ipv4 dst, uint16_t
   return build_ipv4(ip, as_bytes(udp));
 }
 
+std::vector<std::byte> build_tcp(Ipv4 src, Ipv4 dst, const TcpHeader& header, Bytes payload, uint8_t ttl) {
+  std::vector<std::byte> tcp(TcpHeader::kMinSize);
+  MutableBytes b(tcp);
+  store16(b, 0, header.src_port);
+  store16(b, 2, header.dst_port);
+  store32(b, 4, header.seq);
+  store32(b, 8, header.ack);
+  store8(b, 12, uint8_t(TcpHeader::kMinSize / 4) << 4);
+  store8(b, 13, header.flags);
+  store16(b, 14, header.window);
+  tcp = concat(tcp, payload);
+  uint32_t pseudo = pseudo_header_sum(src, dst, kProtoTcp, uint16_t(tcp.size()));
+  store16(MutableBytes(tcp), 16, checksum_finish(checksum_partial(as_bytes(tcp), pseudo)));
+  Ipv4Header ip;
+  ip.ttl = ttl;
+  ip.protocol = kProtoTcp;
+  ip.flags_fragment = 0x4000;  // DF, as Linux sends TCP
+  ip.src = src;
+  ip.dst = dst;
+  return build_ipv4(ip, as_bytes(tcp));
+}
+
 std::vector<std::byte> build_ethernet(Mac dst, Mac src, uint16_t ethertype, Bytes payload) {
   std::vector<std::byte> out(EthernetHeader::kSize);
   MutableBytes b(out);
@@ -172,13 +214,14 @@ std::vector<std::byte> build_ethernet(Mac dst, Mac src, uint16_t ethertype, Byte
 }
 
 std::vector<std::byte> build_icmp_error(Ipv4 from, uint8_t type, uint8_t code,
-                                        Bytes offending_packet, uint8_t ttl) {
+                                        Bytes offending_packet, uint8_t ttl, uint16_t next_hop_mtu) {
   auto offending = parse_ipv4(offending_packet);
   size_t quoted = std::min(offending_packet.size(),
                            offending ? offending.header.header_length + 8 : Ipv4Header::kMinSize);
   std::vector<std::byte> icmp(IcmpHeader::kSize);
   store8(MutableBytes(icmp), 0, type);
   store8(MutableBytes(icmp), 1, code);
+  store16(MutableBytes(icmp), 6, next_hop_mtu);
   icmp = concat(icmp, offending_packet.first(quoted));
   store16(MutableBytes(icmp), 2, internet_checksum(as_bytes(icmp)));
   Ipv4Header ip;
