@@ -1,6 +1,7 @@
 #include "viz/diagrams.h"
 
 #include <fstream>
+#include <optional>
 
 #include "viz/lab_diagram.h"
 
@@ -44,9 +45,11 @@ size_t common_inner(const std::vector<const trace::Layer*>& a, const std::vector
 std::string short_decision(const trace::Decision& d) {
   std::string out = d.userspace.empty() ? "" : d.userspace + ": ";
   if (!d.lease.empty()) return out + "lease " + d.lease;
+  if (d.nat.rfind("masqueraded", 0) == 0) return out + d.nat;  // the rewrite matters more than the route here
   if (!d.route.empty()) return out + "route " + d.route;
   if (!d.bridge.empty()) return out + d.bridge;
   if (!d.encap.empty()) return out + d.encap;
+  if (!d.nat.empty()) return out + d.nat;
   return out + d.local;
 }
 
@@ -67,7 +70,7 @@ std::string hop_table(const trace::Hop& hop, const trace::Hop* previous) {
     t += std::string("<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"") + (added ? " BGCOLOR=\"" + std::string(kAddedFill) + "\"" : "") +
          ">" + (added ? "+ " : "") + html_escape(now[i]->summary) + "</TD></TR>";
   }
-  if (hop.decision) {
+  if (hop.decision && !short_decision(*hop.decision).empty()) {
     std::string lines;
     for (const auto& l : wrap(short_decision(*hop.decision), kWrap)) lines += (lines.empty() ? "" : "<BR ALIGN=\"LEFT\"/>") + html_escape(l);
     t += "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\">" + lines + "</FONT></TD></TR>";
@@ -89,12 +92,16 @@ class PathDrawer {
  public:
   PathDrawer(LabDiagram& d, bool walk = false) : d_(d), g_(d.graph()), walk_(walk) {}
 
+  // The first packet of each leg: a TCP handshake's ACK retraces its SYN,
+  // and a datagram's later fragments its first.
   void draw(const trace::Trace& t) {
     for (auto leg : {trace::Leg::request, trace::Leg::reply}) {
       const trace::Hop* previous = nullptr;
       Node from = nullptr;
+      std::optional<size_t> packet;
       for (const auto& hop : t.hops) {
-        if (hop.leg != leg) continue;
+        if (hop.leg != leg || (packet && hop.packet != *packet)) continue;
+        packet = hop.packet;
         if (!from) from = d_.stack(hop.host, leg == trace::Leg::request ? "probe " + t.probe + " sent" : "answers");
         start_hop(hop.seq);
         from = step(from, previous, hop);

@@ -37,6 +37,7 @@ LabDiagram::LabDiagram(const scenario::Scenario& s, const std::map<std::string, 
   }
   for (const auto& seg : s.segments) add_segment(seg);
   for (const auto& r : s.routers) add_router(r);
+  for (const auto& x : s.externals) add_external(x);
   for (size_t i = 0; i < s.nodes.size(); ++i) {
     const auto& n = s.nodes[i];
     link(iface(n.name, n.iface), g_.find("segment:" + n.segment), false, "solid");
@@ -163,6 +164,15 @@ void LabDiagram::add_router(const scenario::Router& r) {
   }
 }
 
+// Outside the cluster, on the underlay: drawn among the segments, as a
+// router is, with its one leg.
+void LabDiagram::add_external(const scenario::External& x) {
+  Subgraph cluster = add_cluster(clusters_.at("fabric"), x.name, x.name + " (outside the cluster)", "#ffffff");
+  const auto* seg = s_.find_segment(x.segment);
+  Node leg = iface_node(cluster, x.name, x.iface, x.ip.str() + "/" + std::to_string(seg->cidr.len()));
+  link(g_.find("segment:" + x.segment), leg, false, "solid");
+}
+
 Node LabDiagram::iface(const std::string& host, const std::string& name) {
   if (Node n = g_.find(host + ":" + name)) return n;
   auto it = clusters_.find(host);
@@ -176,6 +186,7 @@ Node LabDiagram::segment_of(const std::string& host, const std::string& iface) {
   if (auto* r = s_.find_router(host))
     for (const auto& a : r->attaches)
       if (a.iface == iface) return g_.find("segment:" + a.segment);
+  if (auto* x = s_.find_external(host); x && x->iface == iface) return g_.find("segment:" + x->segment);
   return nullptr;
 }
 

@@ -45,6 +45,7 @@ class LabDiagram {
   void style(const std::string& title, Fonts fonts);
   void add_segment(const scenario::Segment& seg);
   void add_router(const scenario::Router& r);
+  void add_external(const scenario::External& x);
   void add_node(const scenario::Node& node, const scenario::NodeLease* lease, bool outward);
   Subgraph add_cluster(Subgraph parent, const std::string& host, const std::string& label, const char* fill);
   void add_containers(const scenario::Node& node, const scenario::NodeLease* lease, Node bridge, bool outward);

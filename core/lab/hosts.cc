@@ -10,6 +10,7 @@ std::optional<HostIface> primary_iface(const scenario::Scenario& s, const std::s
   if (auto* node = s.find_node(host)) return HostIface{ns, node->iface};
   if (auto* router = s.find_router(host)) return HostIface{ns, router->attaches.at(0).iface};
   if (s.node_of(host)) return HostIface{ns, std::string(scenario::kContainerIface)};
+  if (auto* external = s.find_external(host)) return HostIface{ns, external->iface};
   return std::nullopt;
 }
 

@@ -15,7 +15,7 @@ struct HostIface {
 };
 
 // nullopt when host is not in the scenario. Containers answer on eth0, nodes
-// on their underlay interface, routers on their first leg.
+// and external hosts on their underlay interface, routers on their first leg.
 std::optional<HostIface> primary_iface(const scenario::Scenario& s, const std::string& lab,
                                        const std::string& host);
 

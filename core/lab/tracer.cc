@@ -8,9 +8,11 @@
 #include "core/lab/services.h"
 #include "core/lab/store_setup.h"
 #include "core/os/capture.h"
+#include "core/os/conntrack.h"
 #include "core/overlay/lease.h"
 #include "core/os/holders.h"
 #include "core/scenario/names.h"
+#include "core/scenario/parse.h"
 #include "core/trace/decode.h"
 #include "core/trace/render.h"
 #include "core/trace/tracer.h"
@@ -33,13 +35,34 @@ trace::DecodeOptions decode_options(const scenario::Overlay& o) {
 std::string outcome(const ProbeReport& report) {
   if (report.echoes.empty()) return "not sent";
   const auto& r = report.echoes.front().result;
+  using Kind = os::EchoResult::Kind;
   switch (r.kind) {
-    case os::EchoResult::Kind::reply: return "reply";
-    case os::EchoResult::Kind::timeout: return "no reply";
-    case os::EchoResult::Kind::icmp_error:
-      return std::string("ICMP ") + trace::icmp_name(r.icmp_type, r.icmp_code) + " from " + r.from.str();
+    case Kind::reply:
+      return report.spec.kind == scenario::ProbeKind::tcp && report.spec.size > 0
+                 ? "reply: the handshake completed and " + std::to_string(r.delivered) + " bytes arrived"
+                 : "reply";
+    case Kind::timeout: return "no reply";
+    case Kind::icmp_error:
+      return std::string("ICMP ") + trace::icmp_name(r.icmp_type, r.icmp_code) +
+             (r.mtu ? " (mtu " + std::to_string(r.mtu) + ")" : "") + " from " + r.from.str();
+    case Kind::too_big: return "not sent: EMSGSIZE, the path MTU is " + std::to_string(r.mtu);
+    case Kind::refused: return "refused: RST from " + r.from.str();
+    case Kind::stalled:
+      return "stalled: the handshake completed, but " + std::to_string(r.delivered) + " of " +
+             std::to_string(report.spec.size) + " bytes arrived";
   }
   return "";
+}
+
+// The bytes of the probe's IPv4 packet: its payload and 28 bytes of IPv4
+// and ICMP or UDP header.
+int packet_size(const scenario::ProbeSpec& spec) { return spec.size + 28; }
+
+// The sender's own kernel refused: nothing left, so the capture cannot say.
+std::string refused_locally(const ProbeReport& report, int mtu) {
+  return report.from + "'s kernel refused to send the " + std::to_string(packet_size(report.spec)) +
+         "-byte packet: its DF bit is set and the path MTU " + report.from + " knows for " + report.dst.str() + " is " +
+         std::to_string(mtu) + ", so the send failed with EMSGSIZE and nothing left " + report.from;
 }
 
 trace::HostState host_state(os::Rtnl& rtnl) {
@@ -49,7 +72,7 @@ trace::HostState host_state(os::Rtnl& rtnl) {
     std::string master;
     for (const auto& m : links)
       if (m.index == l.master) master = m.name;
-    h.links.push_back({l.name, l.kind, master, l.mac});
+    h.links.push_back({l.name, l.kind, master, l.mac, l.mtu});
   }
   for (const auto& a : rtnl.addresses()) h.addrs.push_back({a.dev, a.address});
   for (const auto& r : rtnl.routes()) h.routes.push_back({r.dst, r.via, r.src, r.dev, r.protocol, r.scope, r.onlink});
@@ -106,6 +129,23 @@ trace::Origin origin(const RunningLab& lab) {
   return {lab.name, scenario::to_string(o.backend), etcd ? o.etcd_node : "", etcd ? overlay::kDefaultPrefix : ""};
 }
 
+// Every host's underlay interface and its port on the segment's bridge.
+std::map<std::string, trace::Wire> wires(const RunningLab& lab, os::LinuxNetworkOps& net) {
+  std::map<std::string, int> port_mtu;
+  for (const auto& l : net.rtnl(scenario::fabric_netns_name(lab.name)).links()) port_mtu[l.name] = l.mtu;
+  std::map<std::string, trace::Wire> out;
+  auto add = [&](const std::string& host, const std::string& iface, const std::string& segment) {
+    auto port = scenario::fabric_port_name(host, iface);
+    out[host + ":" + iface] = trace::Wire{segment, port, port_mtu[port]};
+  };
+  const auto& s = lab.scenario;
+  for (const auto& n : s.nodes) add(n.name, n.iface, n.segment);
+  for (const auto& r : s.routers)
+    for (const auto& a : r.attaches) add(r.name, a.iface, a.segment);
+  for (const auto& x : s.externals) add(x.name, x.iface, x.segment);
+  return out;
+}
+
 }  // namespace
 
 trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net) {
@@ -114,7 +154,14 @@ trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net) {
   s.backend = scenario::to_string(lab.scenario.overlay.backend);
   for (const auto& host : lab.scenario.host_names())
     s.hosts[host] = host_state(net.rtnl(scenario::netns_name(lab.name, host)));
-  for (const auto& node : lab.scenario.nodes) s.hosts[node.name].daemon = daemon_state(lab, node);
+  for (const auto& node : lab.scenario.nodes) {
+    auto& h = s.hosts[node.name];
+    auto ns = scenario::netns_name(lab.name, node.name);
+    h.daemon = daemon_state(lab, node);
+    h.nat = os::postrouting_nat_rules(net.nftables(ns));
+    h.conntrack = os::conntrack_entries(net.netns_fd(ns));
+  }
+  s.wires = wires(lab, net);
   return s;
 }
 
@@ -124,8 +171,9 @@ namespace {
 // lab's hosts, drained on a thread of its own while the probe is sent.
 class LabCapture : public trace::CaptureSource {
  public:
-  LabCapture(const std::vector<os::CaptureTarget>& targets, uint16_t port, std::chrono::milliseconds limit)
-      : capturer_(targets, port), limit_(limit) {}
+  LabCapture(const std::vector<os::CaptureTarget>& targets, const std::vector<uint16_t>& ports,
+             std::chrono::milliseconds limit)
+      : capturer_(targets, ports), limit_(limit) {}
   ~LabCapture() override {
     if (!collector_.joinable()) return;
     capturer_.stop();
@@ -166,19 +214,52 @@ std::vector<os::CaptureTarget> capture_targets(const RunningLab& lab, bool fabri
 
 }  // namespace
 
-Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::string& probe_name,
-                   const std::string& from, const std::string& to, const TraceOptions& options) {
-  LabCapture capture(capture_targets(lab, options.fabric), lab.scenario.overlay.port, options.timeout + 2s);
+namespace {
+
+trace::ProbeKey probe_key(const ProbeReport& report) {
+  const auto& echo = report.echoes.at(0);
+  trace::ProbeKey key;
+  key.kind = report.spec.kind;
+  key.id = report.id;
+  key.seq = uint16_t(echo.seq);
+  auto nonce = std::min(echo.payload.size(), scenario::kNonceBytes);
+  key.nonce.assign(echo.payload.begin(), echo.payload.begin() + long(nonce));
+  key.src = report.src;
+  key.dst = report.dst;
+  key.sport = echo.result.sport;
+  key.dport = report.spec.port;
+  key.size = uint32_t(report.spec.size);
+  return key;
+}
+
+trace::Sent sent(const ProbeReport& report) {
+  trace::Sent out{probe_key(report), report.received() > 0, report.reply_ttl(), outcome(report)};
+  const auto& r = report.echoes.at(0).result;
+  if (r.mtu) out.mtu = r.mtu;
+  if (r.kind == os::EchoResult::Kind::too_big) out.why = refused_locally(report, r.mtu);
+  return out;
+}
+
+std::vector<uint16_t> capture_ports(const RunningLab& lab, const scenario::ProbeSpec& spec) {
+  std::vector<uint16_t> ports{lab.scenario.overlay.port};
+  if (spec.kind != scenario::ProbeKind::icmp) ports.push_back(spec.port);
+  return ports;
+}
+
+}  // namespace
+
+Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const scenario::Probe& p,
+                   const TraceOptions& options) {
+  // A transfer may take the handshake's time and as long again.
+  LabCapture capture(capture_targets(lab, options.fabric), capture_ports(lab, p.spec), 2 * options.timeout + 2s);
   LabSnapshot snapshot(lab, net);
   Traced out;
-  out.trace = trace::run_trace(capture, snapshot, decode_options(lab.scenario.overlay), {probe_name, from, to}, [&] {
-    out.report = probe(lab, net, from, to, ProbeOptions{1, options.timeout, 0ms}, nullptr);
-    const auto& echo = out.report.echoes.at(0);
-    trace::ProbeKey key{out.report.id, uint16_t(echo.seq),
-                        std::vector<std::byte>(echo.payload.begin(), echo.payload.begin() + kNonceSize),
-                        out.report.dst};
-    return trace::Sent{key, out.report.received() > 0, out.report.reply_ttl(), outcome(out.report)};
-  });
+  out.trace = trace::run_trace(capture, snapshot, decode_options(lab.scenario.overlay), {p.name, p.from, p.to, p.spec},
+                               [&] {
+                                 ProbeOptions once{1, options.timeout, 0ms, p.spec};
+                                 out.report = probe(lab, net, p.from, p.to, once, nullptr);
+                                 return sent(out.report);
+                               });
   out.trace.origin = origin(lab);
   return out;
 }

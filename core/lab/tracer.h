@@ -1,7 +1,8 @@
 // Tracing a probe in a running lab: capture sockets on every interface of
-// every host namespace (the fabric's only on request) opened before the echo
-// leaves, the echo itself, a snapshot of each host's tables and daemon
-// state, then the trace built and explained, and its files written.
+// every host namespace (the fabric's only on request) opened before the
+// probe leaves, the probe itself (an echo, a handshake, a datagram), a
+// snapshot of each host's tables, nat rules, conntrack and daemon state,
+// then the trace built, explained and judged, and its files written.
 #pragma once
 
 #include <filesystem>
@@ -13,7 +14,7 @@
 namespace ovl::lab {
 
 struct TraceOptions {
-  std::chrono::milliseconds timeout{1000};  // for the echo
+  std::chrono::milliseconds timeout{1000};  // for the answer
   bool fabric = false;                      // capture the fabric bridges' ports too
 };
 
@@ -22,8 +23,10 @@ struct Traced {
   trace::Trace trace;
 };
 
-Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const std::string& probe_name,
-                   const std::string& from, const std::string& to, const TraceOptions& options);
+// One probe as the scenario's <probe> (or the CLI) describes it; its count
+// is ignored: one is traced.
+Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const scenario::Probe& probe,
+                   const TraceOptions& options);
 
 trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net);
 

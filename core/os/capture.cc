@@ -26,9 +26,11 @@ constexpr uint32_t kSnapLength = 65535;
 // 4 KiB of anything larger (the file records the length on the wire).
 constexpr unsigned kFrameSize = 4096, kFrames = 128, kBlockSize = kFrameSize * 16;
 
-// Classic BPF that keeps IPv4 ICMP and UDP to or from port (first fragments),
-// for frames whose IPv4 header starts at ip (14 on Ethernet, 0 on TUN).
-std::vector<sock_filter> probe_filter(uint32_t ip, uint16_t port) {
+// Classic BPF that keeps IPv4 ICMP, every fragment after a datagram's
+// first (no ports to look at), and TCP and UDP to or from one of ports (the
+// overlay's, the probe's), for frames whose IPv4 header starts at ip (14 on
+// Ethernet, 0 on TUN).
+std::vector<sock_filter> probe_filter(uint32_t ip, const std::vector<uint16_t>& ports) {
   std::vector<sock_filter> p;
   auto stmt = [&](uint16_t code, uint32_t k) { p.push_back(BPF_STMT(code, k)); };
   // Jump targets are patched once ACCEPT and DROP are placed.
@@ -49,16 +51,17 @@ std::vector<sock_filter> probe_filter(uint32_t ip, uint16_t port) {
     stmt(BPF_ALU | BPF_AND | BPF_K, 0xf0);
     jump(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, -1);
   }
+  stmt(BPF_LD | BPF_H | BPF_ABS, ip + 6);
+  jump(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 1, 0);
   stmt(BPF_LD | BPF_B | BPF_ABS, ip + 9);
   jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMP, 1, 0);
-  jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, -1);
-  stmt(BPF_LD | BPF_H | BPF_ABS, ip + 6);
-  jump(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, -1, 0);
+  p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 1, 0));  // UDP skips the TCP test
+  jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, -1);
   stmt(BPF_LDX | BPF_B | BPF_MSH, ip);
-  stmt(BPF_LD | BPF_H | BPF_IND, ip);
-  jump(BPF_JMP | BPF_JEQ | BPF_K, port, 1, 0);
-  stmt(BPF_LD | BPF_H | BPF_IND, ip + 2);
-  jump(BPF_JMP | BPF_JEQ | BPF_K, port, 1, -1);
+  for (uint32_t at : {ip, ip + 2}) {  // source port, then destination port
+    stmt(BPF_LD | BPF_H | BPF_IND, at);
+    for (auto port : ports) jump(BPF_JMP | BPF_JEQ | BPF_K, port, 1, 0);
+  }
   size_t drop = p.size();
   stmt(BPF_RET | BPF_K, 0);
   size_t accept = p.size();
@@ -73,10 +76,10 @@ std::vector<sock_filter> probe_filter(uint32_t ip, uint16_t port) {
 
 // Made inside the interface's namespace; protocol 0 until arm() binds it,
 // so nothing unfiltered is queued.
-Fd packet_socket(trace::LinkType link, uint16_t port) {
+Fd packet_socket(trace::LinkType link, const std::vector<uint16_t>& ports) {
   Fd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
   if (!fd) throw_errno("opening an AF_PACKET socket");
-  auto filter = probe_filter(link == trace::LinkType::ethernet ? 14 : 0, port);
+  auto filter = probe_filter(link == trace::LinkType::ethernet ? 14 : 0, ports);
   sock_fprog prog{uint16_t(filter.size()), filter.data()};
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0)
     throw_errno("attaching the capture filter");
@@ -107,10 +110,10 @@ std::byte* arm(int fd, int ifindex) {
 
 }  // namespace
 
-Capturer::Capturer(const std::vector<CaptureTarget>& targets, uint16_t udp_port, size_t max_packets)
+Capturer::Capturer(const std::vector<CaptureTarget>& targets, const std::vector<uint16_t>& ports, size_t max_packets)
     : max_packets_(max_packets), wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!wake_) throw_errno("creating an eventfd");
-  for (const auto& t : targets) open_in(t, udp_port);
+  for (const auto& t : targets) open_in(t, ports);
   // When one socket fails, the rings already mapped go with their sockets.
   in_parallel(sockets_.size(), [this](size_t i) {
     sockets_[i].ring.reset(arm(sockets_[i].fd.get(), sockets_[i].ifindex));
@@ -126,7 +129,7 @@ Capturer::~Capturer() {
 
 void Capturer::Unmap::operator()(std::byte* ring) const { ::munmap(ring, size_t(kFrames) * kFrameSize); }
 
-void Capturer::open_in(const CaptureTarget& target, uint16_t udp_port) {
+void Capturer::open_in(const CaptureTarget& target, const std::vector<uint16_t>& ports) {
   Fd ns = open_named_netns(target.netns);
   Rtnl rtnl(ns.get());
   auto links = rtnl.links();
@@ -139,7 +142,7 @@ void Capturer::open_in(const CaptureTarget& target, uint16_t udp_port) {
     if (link.name == "lo") continue;
     auto type = link.kind == "tun" ? trace::LinkType::raw_ip : trace::LinkType::ethernet;
     NetnsScope scope(ns.get());
-    sockets_.push_back(Socket{packet_socket(type, udp_port), capture_.points.size(), link.index});
+    sockets_.push_back(Socket{packet_socket(type, ports), capture_.points.size(), link.index});
     capture_.points.push_back(trace::CapturePoint{target.host, link.name, type, link.master ? name_of(link.master) : ""});
   }
 }

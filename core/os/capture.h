@@ -1,8 +1,9 @@
 // Packet capture with AF_PACKET sockets: one per interface, opened inside the
 // interface's namespace before the probe leaves, with kernel timestamps and
-// the packet's direction. A classic BPF filter keeps only ICMP and the
-// overlay's UDP port, so background traffic (etcd, ARP) cannot drown the
-// probe. Capture is bounded in time and in packets.
+// the packet's direction. A classic BPF filter keeps only ICMP, fragments,
+// and TCP and UDP on the overlay's port and the probe's, so background
+// traffic (etcd, ARP) cannot drown the probe. Capture is bounded in time and
+// in packets.
 //
 // Each socket has a TPACKET_V2 ring rather than being read with recvmsg:
 // the kernel stamps ring frames as it taps the packet, whereas recvmsg's
@@ -29,9 +30,11 @@ struct CaptureTarget {
 
 class Capturer {
  public:
-  // Opens a socket on every interface but loopback of every target.
-  // udp_port: the overlay's port (8285 or 8472) whose datagrams are kept.
-  Capturer(const std::vector<CaptureTarget>& targets, uint16_t udp_port, size_t max_packets = 20000);
+  // Opens a socket on every interface but loopback of every target. ports:
+  // the TCP and UDP ports whose packets are kept, from or to (the overlay's
+  // 8285 or 8472, the probe's).
+  Capturer(const std::vector<CaptureTarget>& targets, const std::vector<uint16_t>& ports,
+           size_t max_packets = 20000);
   ~Capturer();
 
   // Collects sightings until stop() is called from another thread or limit
@@ -54,7 +57,7 @@ class Capturer {
     std::unique_ptr<std::byte, Unmap> ring{};  // unmapped before fd closes
     size_t next = 0;  // next frame to look at
   };
-  void open_in(const CaptureTarget& target, uint16_t udp_port);
+  void open_in(const CaptureTarget& target, const std::vector<uint16_t>& ports);
   void drain(Socket& s);
 
   std::vector<Socket> sockets_;

@@ -30,6 +30,12 @@ LinuxNetworkOps::Handle& LinuxNetworkOps::handle(const std::string& ns) {
 
 int LinuxNetworkOps::netns_fd(const std::string& ns) { return handle(ns).fd.get(); }
 
+Nftables& LinuxNetworkOps::nftables(const std::string& ns) {
+  auto& h = handle(ns);
+  if (!h.nft) h.nft = std::make_unique<Nftables>(h.fd.get());
+  return *h.nft;
+}
+
 Rtnl& LinuxNetworkOps::rtnl(const std::string& ns) { return *handle(ns).rtnl; }
 
 void LinuxNetworkOps::apply(const scenario::Op& op) {
@@ -40,7 +46,7 @@ void LinuxNetworkOps::apply(const scenario::Op& op) {
         if constexpr (std::is_same_v<T, CreateBridge>) {
           rtnl(o.ns).add_bridge(o.name, o.mtu);
         } else if constexpr (std::is_same_v<T, CreateVeth>) {
-          rtnl(o.ns).add_veth(o.name, o.peer_name, netns_fd(o.peer_ns), o.mtu);
+          rtnl(o.ns).add_veth(o.name, o.peer_name, netns_fd(o.peer_ns), o.mtu, o.peer_mtu);
         } else if constexpr (std::is_same_v<T, SetMaster>) {
           rtnl(o.ns).set_master(o.link, o.master);
         } else if constexpr (std::is_same_v<T, AddAddress>) {
@@ -62,6 +68,10 @@ void LinuxNetworkOps::apply(const scenario::Op& op) {
           unless_missing([&] { rtnl(o.ns).delete_fdb(o.dev, o.mac, o.dst); });
         } else if constexpr (std::is_same_v<T, SetSysctl>) {
           write_sysctl(netns_fd(o.ns), o.key, o.value);
+        } else if constexpr (std::is_same_v<T, SetGsoMaxSegs>) {
+          rtnl(o.ns).set_gso_max_segs(o.link, o.segs);
+        } else if constexpr (std::is_same_v<T, Nft>) {
+          nftables(o.ns).run(o.command);
         } else {
           static_assert(std::is_same_v<T, WriteFile> || std::is_same_v<T, CreateNetns>);
           throw std::logic_error("the executor applies CreateNetns and WriteFile itself");

@@ -1,4 +1,4 @@
-// NetworkOps on the real kernel: named namespaces and libnl.
+// NetworkOps on the real kernel: named namespaces, libnl and libnftables.
 #pragma once
 
 #include <map>
@@ -6,6 +6,7 @@
 
 #include "core/scenario/network_ops.h"
 #include "core/os/fd.h"
+#include "core/os/nftables.h"
 #include "core/os/rtnl.h"
 
 namespace ovl::os {
@@ -22,11 +23,13 @@ class LinuxNetworkOps : public scenario::NetworkOps {
   // the calling thread's own namespace.
   int netns_fd(const std::string& ns);
   Rtnl& rtnl(const std::string& ns);
+  Nftables& nftables(const std::string& ns);  // made on first use
 
  private:
   struct Handle {
     Fd fd;
     std::unique_ptr<Rtnl> rtnl;
+    std::unique_ptr<Nftables> nft;
   };
   Handle& handle(const std::string& ns);
   std::map<std::string, Handle> handles_;

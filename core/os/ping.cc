@@ -38,6 +38,29 @@ bool answers(net::Bytes icmp_message, const net::IcmpHeader& icmp, net::Ipv4 dst
 
 }  // namespace
 
+// Connecting gives the socket the route to dst, whose MTU IP_MTU reads;
+// disconnecting again lets it hear every host.
+int path_mtu(int fd, net::Ipv4 dst) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(dst.value());
+  int mtu = 0;
+  socklen_t len = sizeof mtu;
+  bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
+  if (!connected || ::getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len) != 0) mtu = 0;
+  sockaddr none{};
+  none.sa_family = AF_UNSPEC;
+  ::connect(fd, &none, sizeof none);
+  return mtu;
+}
+
+void set_dont_fragment(int fd, std::optional<bool> df) {
+  if (!df) return;
+  int mode = *df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+  if (::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof mode) != 0)
+    throw_errno("setting IP_MTU_DISCOVER on a probe socket");
+}
+
 Pinger::Pinger(int netns_fd) {
   std::optional<NetnsScope> scope;
   if (netns_fd >= 0) scope.emplace(netns_fd);
@@ -46,15 +69,21 @@ Pinger::Pinger(int netns_fd) {
 }
 
 EchoResult Pinger::echo(net::Ipv4 dst, uint16_t id, uint16_t seq, net::Bytes payload,
-                        std::chrono::milliseconds timeout) {
+                        std::chrono::milliseconds timeout, std::optional<bool> df) {
   auto request = net::build_icmp_echo(net::kIcmpEchoRequest, id, seq, payload);
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_addr.s_addr = htonl(dst.value());
+  set_dont_fragment(sock_.get(), df);
   auto sent = Clock::now();
   if (::sendto(sock_.get(), request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&to),
-               sizeof to) < 0)
-    throw_errno("sending an ICMP echo request to " + dst.str());
+               sizeof to) < 0) {
+    if (errno != EMSGSIZE) throw_errno("sending an ICMP echo request to " + dst.str());
+    EchoResult r;
+    r.kind = EchoResult::Kind::too_big;
+    r.mtu = path_mtu(sock_.get(), dst);
+    return r;
+  }
   std::vector<std::byte> buf(65536);
   for (auto deadline = sent + timeout; Clock::now() < deadline;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -76,6 +105,8 @@ EchoResult Pinger::echo(net::Ipv4 dst, uint16_t id, uint16_t seq, net::Bytes pay
     r.bytes = message.size();
     r.icmp_type = icmp.header.type;
     r.icmp_code = icmp.header.code;
+    if (r.icmp_type == net::kIcmpUnreachable && r.icmp_code == net::kIcmpFragNeeded)
+      r.mtu = net::icmp_next_hop_mtu(icmp.header);
     r.rtt = Clock::now() - sent;
     return r;
   }

@@ -5,6 +5,8 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -148,7 +150,7 @@ void Rtnl::add_bridge(const std::string& name, int mtu) {
 }
 
 void Rtnl::add_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd,
-                    int mtu) {
+                    int mtu, int peer_mtu) {
   LinkPtr link(rtnl_link_veth_alloc());
   if (!link) throw std::bad_alloc();
   rtnl_link_set_name(link.get(), name.c_str());
@@ -156,7 +158,7 @@ void Rtnl::add_veth(const std::string& name, const std::string& peer_name, int p
   // libnl 3.7 hands out a reference to the peer.
   LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
   rtnl_link_set_name(peer.get(), peer_name.c_str());
-  rtnl_link_set_mtu(peer.get(), unsigned(mtu));
+  rtnl_link_set_mtu(peer.get(), unsigned(peer_mtu ? peer_mtu : mtu));
   if (peer_netns_fd >= 0) rtnl_link_set_ns_fd(peer.get(), peer_netns_fd);
   check(rtnl_link_add(sock_, link.get(), NLM_F_CREATE | NLM_F_EXCL),
         "creating veth pair " + name + "/" + peer_name);
@@ -225,6 +227,21 @@ void Rtnl::set_mtu(const std::string& name, int mtu) {
   LinkPtr orig(raw), change(rtnl_link_alloc());
   rtnl_link_set_mtu(change.get(), unsigned(mtu));
   check(rtnl_link_change(sock_, orig.get(), change.get(), 0), "setting the MTU of " + name);
+}
+
+// libnl 3.7 reads IFLA_GSO_MAX_SEGS but cannot set it: the request is
+// built by hand (kernels since 5.19 accept it on an existing link).
+void Rtnl::set_gso_max_segs(const std::string& name, int segs) {
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = ifindex(name);
+  nl_msg* msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+  if (!msg) throw std::bad_alloc();
+  if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 || nla_put_u32(msg, IFLA_GSO_MAX_SEGS, uint32_t(segs)) < 0) {
+    nlmsg_free(msg);
+    throw std::bad_alloc();
+  }
+  check(nl_send_sync(sock_, msg), "setting gso_max_segs of " + name);  // frees msg
 }
 
 void Rtnl::add_address(const std::string& link, net::Cidr address) {

@@ -106,8 +106,10 @@ class Rtnl {
   std::vector<LinkInfo> links();
 
   void add_bridge(const std::string& name, int mtu);
-  // A veth pair: name here, peer_name in the namespace peer_netns_fd.
-  void add_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd, int mtu);
+  // A veth pair: name here, peer_name in the namespace peer_netns_fd; the
+  // peer's MTU is peer_mtu, or mtu when that is 0.
+  void add_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd, int mtu,
+                int peer_mtu = 0);
   void add_vxlan(const VxlanSpec& spec);
   // The VXLAN settings of an existing device; nullopt when there is no link
   // of that name or it is not VXLAN.
@@ -116,6 +118,8 @@ class Rtnl {
   void set_master(const std::string& link, const std::string& master);
   void set_up(const std::string& link);
   void set_mtu(const std::string& link, int mtu);
+  // The most segments one GSO super-packet sent on link may hold.
+  void set_gso_max_segs(const std::string& link, int segs);
 
   void add_address(const std::string& link, net::Cidr address);
   void delete_address(const std::string& link, net::Cidr address);

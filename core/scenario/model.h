@@ -82,6 +82,10 @@ struct Node {
   std::string segment;
   net::Ipv4 ip;
   std::string iface = "eth0";
+  // The MTU the node's interface is set to; the segment's when absent. One
+  // above the segment's is a node that believes in frames its underlay
+  // cannot carry (scenarios/mtu.xml).
+  std::optional<int> mtu;
   std::optional<net::Cidr> subnet;  // pinned lease
   Runtime runtime = Runtime::docker;
   Daemon daemon = Daemon::overlayd;
@@ -96,17 +100,50 @@ struct Node {
 // "flanneld (external)" for one the lab did not start.
 const char* daemon_name(const Node& node);
 
+// A host on the underlay that is not part of the cluster: no overlayd, no
+// containers, no route to the overlay. Something outside, as the internet is.
+struct External {
+  std::string name;
+  std::string segment;
+  net::Ipv4 ip;
+  std::string iface = "eth0";
+  Pos pos;
+  bool complete = true;
+};
+
+enum class ProbeKind { icmp, tcp, udp };
+const char* to_string(ProbeKind k);
+
+// What a probe sends: an ICMP echo; a TCP handshake to port (then size
+// bytes, when size > 0) answered by a listener overlaylab opens in the
+// destination; or a UDP datagram of size bytes that overlaylab's responder
+// there sends back.
+struct ProbeSpec {
+  ProbeKind kind = ProbeKind::icmp;
+  uint16_t port = 0;          // tcp and udp
+  int size = 56;              // payload bytes (tcp: bytes sent after the handshake)
+  std::optional<bool> df;     // DF bit; absent: the kernel's choice (path-MTU discovery)
+  bool listen = true;         // tcp and udp: overlaylab answers in the destination
+};
+
+// The defaults a probe of kind has where the file says nothing.
+ProbeSpec default_probe_spec(ProbeKind kind);
+
 struct Probe {
   std::string name;
   std::string from;
   std::string to;  // a host name or an address
   int count = 1;
+  ProbeSpec spec;
   Pos pos;
 };
 
 struct ExpectHop {
   std::string at;  // "host:interface", interface may end in '*'
   Pos pos;
+  // The source address the probe's packet carries there (its innermost
+  // IPv4 header): where a NAT rewrote it, or where none did.
+  std::optional<net::Ipv4> src{};
 };
 
 struct Expect {
@@ -125,6 +162,7 @@ struct Scenario {
   std::vector<Router> routers;
   Overlay overlay;
   std::vector<Node> nodes;
+  std::vector<External> externals;
   std::vector<Probe> probes;
   std::vector<Expect> expects;
   Pos pos;
@@ -132,10 +170,13 @@ struct Scenario {
   const Segment* find_segment(std::string_view name) const;
   const Node* find_node(std::string_view name) const;
   const Router* find_router(std::string_view name) const;
+  const External* find_external(std::string_view name) const;
   // The node a container runs on, or nullptr.
   const Node* node_of(std::string_view container) const;
   bool has_host(std::string_view name) const;
-  std::vector<std::string> host_names() const;  // nodes, containers, routers
+  std::vector<std::string> host_names() const;  // nodes, containers, routers, externals
+  // The MTU a node's interface is set to (node@mtu, else its segment's).
+  int iface_mtu(const Node& node) const;
 };
 
 }  // namespace ovl::scenario

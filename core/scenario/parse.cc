@@ -204,7 +204,9 @@ class Parser {
   Router read_router(pugi::xml_node node);
   void read_overlay(pugi::xml_node node, Scenario& s);
   Node read_node(pugi::xml_node node);
+  External read_external(pugi::xml_node node);
   Probe read_probe(pugi::xml_node node);
+  void read_probe_spec(Element& e, ProbeSpec& spec);
   Expect read_expect(pugi::xml_node node);
 
   LineIndex lines_;
@@ -251,12 +253,14 @@ Scenario Parser::run(const pugi::xml_document& doc, const std::string& file) {
       read_overlay(child, s);
     } else if (tag == "node") {
       s.nodes.push_back(read_node(child));
+    } else if (tag == "external") {
+      s.externals.push_back(read_external(child));
     } else if (tag == "probe") {
       s.probes.push_back(read_probe(child));
     } else if (tag == "expect") {
       s.expects.push_back(read_expect(child));
     } else {
-      unknown_child(root, child, {"description", "underlay", "overlay", "node", "probe", "expect"});
+      unknown_child(root, child, {"description", "underlay", "overlay", "node", "external", "probe", "expect"});
     }
   }
   if (!underlays) diags_.error(s.pos, "the scenario has no <underlay>: add one with a <segment>");
@@ -344,13 +348,14 @@ void Parser::read_overlay(pugi::xml_node node, Scenario& s) {
 }
 
 Node Parser::read_node(pugi::xml_node node) {
-  auto e = element(node, {"name", "segment", "ip", "iface", "subnet", "runtime", "daemon"});
+  auto e = element(node, {"name", "segment", "ip", "iface", "mtu", "subnet", "runtime", "daemon"});
   Node n;
   n.pos = e.pos();
   n.name = e.object_name();
   n.segment = e.text("segment", true);
   if (auto ip = e.ip("ip", true)) n.ip = *ip;
   if (e.has("iface")) n.iface = e.text("iface", false);
+  if (auto mtu = e.number("mtu", 576, 65535)) n.mtu = int(*mtu);
   n.subnet = e.network("subnet", false);
   if (auto rt = e.choice("runtime", {"docker", "cni"})) n.runtime = Runtime(*rt);
   if (auto d = e.choice("daemon", {"overlayd", "external"})) n.daemon = Daemon(*d);
@@ -371,16 +376,50 @@ Node Parser::read_node(pugi::xml_node node) {
   return n;
 }
 
+External Parser::read_external(pugi::xml_node node) {
+  auto e = element(node, {"name", "segment", "ip", "iface"});
+  External x;
+  x.pos = e.pos();
+  x.name = e.object_name();
+  x.segment = e.text("segment", true);
+  if (auto ip = e.ip("ip", true)) x.ip = *ip;
+  if (e.has("iface")) x.iface = e.text("iface", false);
+  x.complete = e.ok();
+  for (auto child : node.children()) unknown_child(node, child, {});
+  return x;
+}
+
 Probe Parser::read_probe(pugi::xml_node node) {
-  auto e = element(node, {"name", "from", "to", "count"});
+  auto e = element(node, {"name", "from", "to", "count", "kind", "port", "size", "df", "listen"});
   Probe p;
   p.pos = e.pos();
   p.name = e.object_name();
   p.from = e.text("from", true);
   p.to = e.text("to", true);
   if (auto count = e.number("count", 1, 100)) p.count = int(*count);
+  read_probe_spec(e, p.spec);
   for (auto child : node.children()) unknown_child(node, child, {});
   return p;
+}
+
+// kind first: what the other attributes may say depends on it.
+void Parser::read_probe_spec(Element& e, ProbeSpec& spec) {
+  auto kind = e.choice("kind", {"icmp", "tcp", "udp"});
+  spec = default_probe_spec(kind ? ProbeKind(*kind) : ProbeKind::icmp);
+  bool icmp = spec.kind == ProbeKind::icmp;
+  if (auto port = e.number("port", 1, 65535)) spec.port = uint16_t(*port);
+  if (auto size = e.number("size", 0, kMaxTransfer)) spec.size = int(*size);
+  if (auto df = e.boolean("df")) spec.df = *df;
+  if (auto listen = e.boolean("listen")) spec.listen = *listen;
+  if (e.has("kind") && !kind) return;  // an unknown kind is reported; the rest cannot be judged
+  if (icmp && e.has("port"))
+    e.fail(e.attr_pos("port"), "port applies to tcp and udp probes; an ICMP echo has no port");
+  if (icmp && e.has("listen"))
+    e.fail(e.attr_pos("listen"), "listen applies to tcp and udp probes; the kernel itself answers an ICMP echo");
+  if (spec.kind == ProbeKind::tcp && e.has("df"))
+    e.fail(e.attr_pos("df"), "df applies to icmp and udp probes; TCP sets DF on every segment itself "
+                             "(path-MTU discovery)");
+  if (auto problem = probe_size_problem(spec); !problem.empty()) e.fail(e.attr_pos("size"), problem);
 }
 
 Expect Parser::read_expect(pugi::xml_node node) {
@@ -395,13 +434,30 @@ Expect Parser::read_expect(pugi::xml_node node) {
       unknown_child(node, child, {"hop"});
       continue;
     }
-    auto h = element(child, {"at"});
-    x.hops.push_back(ExpectHop{h.text("at", true), h.pos()});
+    auto h = element(child, {"at", "src"});
+    x.hops.push_back(ExpectHop{h.text("at", true), h.pos(), h.ip("src", false)});
   }
   return x;
 }
 
 }  // namespace
+
+std::string probe_size_problem(const ProbeSpec& spec) {
+  if (spec.kind == ProbeKind::tcp) {
+    if (spec.size < 0 || spec.size > kMaxTransfer)
+      return "size " + std::to_string(spec.size) + " is not a transfer overlaylab makes: use 0 to " +
+             std::to_string(kMaxTransfer) + " bytes";
+    return "";
+  }
+  if (spec.size > kMaxDatagramPayload)
+    return "size " + std::to_string(spec.size) + " does not fit in one IPv4 packet: an ICMP or UDP payload is at "
+           "most " + std::to_string(kMaxDatagramPayload) + " bytes (65535 less the IPv4 and ICMP or UDP headers)";
+  if (spec.size < int(kNonceBytes))
+    return "size " + std::to_string(spec.size) + " is too small: a probe is recognised by the " +
+           std::to_string(kNonceBytes) + " random bytes that start its payload; use " + std::to_string(kNonceBytes) +
+           " or more";
+  return "";
+}
 
 int default_subnet_len(int network_len) { return network_len <= 22 ? 24 : network_len + 2; }
 

@@ -4,6 +4,7 @@
 
 #include "core/net/packet.h"
 #include "core/scenario/ipam.h"
+#include "core/scenario/ipmasq.h"
 #include "core/scenario/names.h"
 
 namespace ovl::scenario {
@@ -23,11 +24,16 @@ class Builder {
   }
 
   // A host's leg on a segment: a veth from the host to the segment's bridge.
+  // The fabric's end has the segment's MTU, which is what the wire carries;
+  // the host's end has iface_mtu, which is what the host believes. When it
+  // believes in more, frames must reach the wire as frames (SetGsoMaxSegs).
   void underlay_leg(const std::string& host, const std::string& iface, const Segment& seg,
-                    net::Ipv4 ip, Pos pos) {
+                    net::Ipv4 ip, Pos pos, int iface_mtu = 0) {
     auto ns = netns_name(lab_, host), fabric = fabric_netns_name(lab_);
     auto port = fabric_port_name(host, iface);
-    add(CreateVeth{ns, iface, fabric, port, seg.mtu}, host, pos);
+    int mtu = iface_mtu ? iface_mtu : seg.mtu;
+    add(CreateVeth{ns, iface, fabric, port, mtu, mtu == seg.mtu ? 0 : seg.mtu}, host, pos);
+    if (mtu > seg.mtu) add(SetGsoMaxSegs{ns, iface, 1}, host, pos);
     add(SetMaster{fabric, port, segment_bridge_name(seg)}, host, pos);
     add(LinkUp{fabric, port}, host, pos);
     add(AddAddress{ns, iface, net::Cidr(ip, seg.cidr.len())}, host, pos);
@@ -100,10 +106,16 @@ Plan plan_underlay(const Scenario& s, const std::string& lab) {
   for (const auto& n : s.nodes) {
     const Segment& seg = *s.find_segment(n.segment);
     b.host_namespace(n.name, n.pos);
-    b.underlay_leg(n.name, n.iface, seg, n.ip, n.pos);
+    b.underlay_leg(n.name, n.iface, seg, n.ip, n.pos, s.iface_mtu(n));
     if (seg.gateway)
       b.add(AddRoute{netns_name(lab, n.name), net::Cidr(), *seg.gateway, n.iface}, n.name, seg.pos);
     b.forwarding(n.name, n.pos);
+  }
+  // Outside the cluster: its own segment's routes and nothing else, so it
+  // can answer only an address of that segment.
+  for (const auto& x : s.externals) {
+    b.host_namespace(x.name, x.pos);
+    b.underlay_leg(x.name, x.iface, *s.find_segment(x.segment), x.ip, x.pos);
   }
   return std::move(b.plan_);
 }
@@ -115,6 +127,9 @@ Plan plan_node(const Scenario& s, const std::string& lab, const Node& node, cons
                              lease.subnet.str() + " holds");
   Builder b(s, lab);
   auto ns = netns_name(lab, node.name);
+  if (s.overlay.ip_masq)
+    for (auto& command : masquerade_commands(s.overlay.network, lease.subnet))
+      b.add(Nft{ns, std::move(command)}, node.name, s.overlay.pos);
   std::string bridge = bridge_name(node.runtime);
   b.add(CreateBridge{ns, bridge, lease.mtu}, node.name, node.pos);
   b.add(AddAddress{ns, bridge, lease.subnet.host(1)}, node.name, node.pos);

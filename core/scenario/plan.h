@@ -6,7 +6,8 @@
 //   underlay  the fabric (one bridge per segment), routers, and every node's
 //             namespace and underlay interface;
 //   node      after the node's overlayd has leased a subnet and written
-//             subnet.env: the bridge with FLANNEL_SUBNET and FLANNEL_MTU (what
+//             subnet.env: with ip-masq, Flannel's masquerade rules (ipmasq.h);
+//             the bridge with FLANNEL_SUBNET and FLANNEL_MTU (what
 //             `dockerd --bip --mtu` does) and the containers.
 #pragma once
 
@@ -23,8 +24,12 @@ namespace ovl::scenario {
 
 struct CreateNetns { std::string ns; };
 struct CreateBridge { std::string ns, name; int mtu; };
-// name in ns, peer_name in peer_ns, both with mtu.
-struct CreateVeth { std::string ns, name, peer_ns, peer_name; int mtu; };
+// name in ns with mtu, peer_name in peer_ns with peer_mtu (mtu when 0).
+struct CreateVeth {
+  std::string ns, name, peer_ns, peer_name;
+  int mtu;
+  int peer_mtu = 0;
+};
 struct SetMaster { std::string ns, link, master; };
 struct AddAddress { std::string ns, link; net::Cidr address; };
 struct LinkUp { std::string ns, link; };
@@ -38,6 +43,13 @@ struct AddRoute {
   bool onlink = false, replace = false;
 };
 struct SetSysctl { std::string ns, key, value; };
+// The most segments a GSO super-packet on link may hold; 1 makes the kernel
+// cut every super-packet into frames before the link, as a real NIC puts
+// only frames on the wire (`ip link set LINK gso_max_segs 1`).
+struct SetGsoMaxSegs { std::string ns, link; int segs; };
+// One nft command (add table, chain or rule) run in ns through libnftables,
+// never by an nft process.
+struct Nft { std::string ns, command; };
 // A file of a node's simulated filesystem, relative to the lab state directory.
 struct WriteFile { std::string path, content; };
 
@@ -58,7 +70,8 @@ struct DeleteRoute {
 };
 
 using Op = std::variant<CreateNetns, CreateBridge, CreateVeth, SetMaster, AddAddress, LinkUp, AddRoute,
-                        SetSysctl, WriteFile, AddNeighbour, DeleteNeighbour, AddFdb, DeleteFdb, DeleteRoute>;
+                        SetSysctl, WriteFile, AddNeighbour, DeleteNeighbour, AddFdb, DeleteFdb, DeleteRoute,
+                        SetGsoMaxSegs, Nft>;
 
 struct Step {
   Op op;

@@ -24,10 +24,13 @@ struct Printer {
     return in(o.ns) + "link add " + o.name + " mtu " + std::to_string(o.mtu) + " type bridge";
   }
   std::string operator()(const CreateVeth& o) const {
-    auto mtu = std::to_string(o.mtu);
-    return in(o.ns) + "link add " + o.name + " mtu " + mtu + " type veth peer name " +
-           o.peer_name + " mtu " + mtu + " netns " + o.peer_ns;
+    return in(o.ns) + "link add " + o.name + " mtu " + std::to_string(o.mtu) + " type veth peer name " +
+           o.peer_name + " mtu " + std::to_string(o.peer_mtu ? o.peer_mtu : o.mtu) + " netns " + o.peer_ns;
   }
+  std::string operator()(const SetGsoMaxSegs& o) const {
+    return in(o.ns) + "link set " + o.link + " gso_max_segs " + std::to_string(o.segs);
+  }
+  std::string operator()(const Nft& o) const { return "ip netns exec " + o.ns + " nft '" + o.command + "'"; }
   std::string operator()(const SetMaster& o) const {
     return in(o.ns) + "link set " + o.link + " master " + o.master;
   }
@@ -76,7 +79,7 @@ std::map<std::string, NodeLease> predict_leases(const Scenario& s) {
   net::SubnetRange range{s.overlay.network, s.overlay.subnet_len};
   std::map<std::string, NodeLease> leases;
   for (const auto& n : s.nodes) {
-    int mtu = overlay_mtu(s.overlay.backend, s.find_segment(n.segment)->mtu);
+    int mtu = overlay_mtu(s.overlay.backend, s.iface_mtu(n));
     if (n.subnet) {
       leases[n.name] = NodeLease{*n.subnet, mtu};
       continue;
@@ -101,7 +104,8 @@ std::string plan_document(const Scenario& s, const std::string& lab,
                           const std::map<std::string, NodeLease>& leases) {
   std::ostringstream out;
   out << "# overlaylab plan for lab '" << lab << "' (" << s.file << ")\n"
-      << "# Stage 1, the underlay: fabric bridges, routers, nodes.\n";
+      << "# Stage 1, the underlay: fabric bridges, routers, nodes" << (s.externals.empty() ? "" : ", external hosts")
+      << ".\n";
   append_steps(out, plan_underlay(s, lab));
   for (const auto& node : s.nodes) {
     auto it = leases.find(node.name);
@@ -112,6 +116,7 @@ std::string plan_document(const Scenario& s, const std::string& lab,
         << (node.subnet ? " (pinned)" : " (the first free one; a live lab may differ)")
         << " and writes " << node_dir(node.name) << "/run/flannel/subnet.env:\n"
         << "#   FLANNEL_SUBNET=" << lease.subnet.host(1).str() << " FLANNEL_MTU=" << lease.mtu
+        << (s.overlay.ip_masq ? "\n# With ip-masq, the masquerade rules flanneld installs come first (nftables);" : "")
         << "\n# then the " << to_string(node.runtime) << " runtime builds "
         << bridge_name(node.runtime) << " from it and starts the containers.\n";
     append_steps(out, plan_node(s, lab, node, lease));

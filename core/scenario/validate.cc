@@ -24,6 +24,7 @@ class Validator {
     check_segments();
     check_routers();
     check_nodes();
+    check_externals();
     check_underlay_addresses();
     check_overlay();
     check_subnets();
@@ -70,6 +71,7 @@ class Validator {
   void check_segments();
   void check_routers();
   void check_nodes();
+  void check_externals();
   void check_underlay_addresses();
   void check_overlay();
   void check_subnets();
@@ -78,6 +80,7 @@ class Validator {
   void check_fabric_names();
   void check_bridge_ports();
   void check_probes();
+  void check_probe_port(const Probe& p);
   void check_expects();
   void check_hop(const ExpectHop& hop);
 
@@ -96,13 +99,14 @@ void Validator::check_host_names() {
     if (!fresh)
       d_.error(pos, std::string(kind) + " name " + quoted(name) + " is already used at line " +
                         std::to_string(it->second.line) +
-                        "; nodes, containers and routers share one namespace of names");
+                        "; nodes, containers, routers and external hosts share one namespace of names");
   };
   for (const auto& n : s_.nodes) {
     add(n.name, n.pos, "node");
     for (const auto& c : n.containers) add(c.name, c.pos, "container");
   }
   for (const auto& r : s_.routers) add(r.name, r.pos, "router");
+  for (const auto& x : s_.externals) add(x.name, x.pos, "external host");
 }
 
 void Validator::check_segments() {
@@ -155,6 +159,19 @@ void Validator::check_nodes() {
                           " is a name the overlay uses on every node; choose eth0 or ens3");
     auto* seg = segment(n.segment, n.pos, who);
     if (seg && n.complete) check_host_address(*seg, n.ip, n.pos, who);
+    if (seg && n.mtu && *n.mtu > seg->mtu)
+      d_.warning(n.pos, who + " sets " + n.iface + "'s MTU to " + std::to_string(*n.mtu) + ", but segment " +
+                            quoted(seg->name) + " carries " + std::to_string(seg->mtu) + ": larger frames vanish on "
+                            "the wire, and no ICMP error says so (a black hole)");
+  }
+}
+
+void Validator::check_externals() {
+  for (const auto& x : s_.externals) {
+    std::string who = "external host " + quoted(x.name);
+    check_iface(x.iface, x.pos, who + " iface");
+    auto* seg = segment(x.segment, x.pos, who);
+    if (seg && x.complete) check_host_address(*seg, x.ip, x.pos, who);
   }
 }
 
@@ -173,6 +190,8 @@ void Validator::check_underlay_addresses() {
       if (a.complete) claim(a.segment, a.ip, "router " + quoted(r.name), a.pos);
   for (const auto& n : s_.nodes)
     if (n.complete) claim(n.segment, n.ip, "node " + quoted(n.name), n.pos);
+  for (const auto& x : s_.externals)
+    if (x.complete) claim(x.segment, x.ip, "external host " + quoted(x.name), x.pos);
   for (const auto& n : s_.nodes) {
     auto* seg = s_.find_segment(n.segment);
     if (seg && seg->gateway && n.complete && *seg->gateway == n.ip)
@@ -313,6 +332,8 @@ void Validator::check_fabric_names() {
   for (const auto& r : s_.routers)
     for (const auto& a : r.attaches)
       claim(fabric_port_name(r.name, a.iface), "router " + quoted(r.name), a.pos);
+  for (const auto& x : s_.externals)
+    claim(fabric_port_name(x.name, x.iface), "external host " + quoted(x.name), x.pos);
 }
 
 void Validator::check_probes() {
@@ -326,7 +347,18 @@ void Validator::check_probes() {
     if (!p.to.empty() && !s_.has_host(p.to) && !net::Ipv4::parse(p.to))
       d_.error(p.pos, "probe " + quoted(p.name) + " goes to " + quoted(p.to) +
                           ", which is neither a host nor an IPv4 address" + did_you_mean(p.to, hosts));
+    check_probe_port(p);
   }
+}
+
+// UDP to the overlay's port is what the tunnel carries: the trace would read
+// the probe as encapsulation.
+void Validator::check_probe_port(const Probe& p) {
+  const auto& o = s_.overlay;
+  if (p.spec.kind != ProbeKind::udp || o.backend == Backend::host_gw || p.spec.port != o.port) return;
+  d_.error(p.pos, "probe " + quoted(p.name) + " sends UDP to port " + std::to_string(p.spec.port) +
+                      ", the overlay's own port: its packets could not be told from the tunnel's; choose another "
+                      "port");
 }
 
 void Validator::check_expects() {

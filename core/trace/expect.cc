@@ -9,12 +9,26 @@ bool hop_matches(const std::string& pattern, const Hop& hop) {
   return name == pattern;
 }
 
+bool hop_matches(const scenario::ExpectHop& expected, const Hop& hop) {
+  if (!hop_matches(expected.at, hop)) return false;
+  if (!expected.src) return true;
+  const Layer* ip = inner_ipv4(hop.layers);
+  return ip && ip->fields["src"] == expected.src->str();
+}
+
 HopCheck check_hops(const std::vector<std::string>& expected, const Trace& trace) {
+  std::vector<scenario::ExpectHop> hops;
+  for (const auto& at : expected) hops.push_back({at, {}});
+  return check_hops(hops, trace);
+}
+
+HopCheck check_hops(const std::vector<scenario::ExpectHop>& expected, const Trace& trace) {
   HopCheck check;
   size_t at = 0;  // next trace hop to look at
-  for (const auto& want : expected) {
+  for (const auto& hop : expected) {
+    std::string want = hop.at + (hop.src ? " src " + hop.src->str() : "");
     size_t found = at;
-    while (found < trace.hops.size() && !hop_matches(want, trace.hops[found])) ++found;
+    while (found < trace.hops.size() && !hop_matches(hop, trace.hops[found])) ++found;
     if (found < trace.hops.size()) {
       const Hop& h = trace.hops[found];
       check.diff += "  ok       " + want + "  (hop " + std::to_string(h.seq) + ", " + to_string(h.dir) + ", " +
@@ -26,7 +40,7 @@ HopCheck check_hops(const std::vector<std::string>& expected, const Trace& trace
     std::string after = at == 0 ? "the start" : "hop " + std::to_string(trace.hops[at - 1].seq) + " (" +
                                                     trace.hops[at - 1].name() + ")";
     bool anywhere = false;
-    for (const auto& h : trace.hops) anywhere = anywhere || hop_matches(want, h);
+    for (const auto& h : trace.hops) anywhere = anywhere || hop_matches(hop, h);
     check.diff += "  MISSING  " + want + "  (not seen after " + after + (anywhere ? "; it appears earlier" : "") + ")\n";
   }
   return check;
@@ -43,9 +57,7 @@ std::vector<std::string> check_one(const scenario::Expect& x, const Trace& trace
     problems.push_back("expected ttl=" + std::to_string(*x.ttl) + ", got ttl=" +
                        (trace.ttl ? std::to_string(*trace.ttl) : std::string("none")));
   if (x.hops.empty()) return problems;
-  std::vector<std::string> hops;
-  for (const auto& h : x.hops) hops.push_back(h.at);
-  auto hop_check = check_hops(hops, trace);
+  auto hop_check = check_hops(x.hops, trace);
   if (!hop_check.ok) problems.push_back("the path differs from <expect>:\n" + hop_check.diff);
   return problems;
 }

@@ -1,5 +1,7 @@
 #include "core/trace/explain.h"
 
+#include "core/trace/nat.h"
+
 namespace ovl::trace {
 namespace {
 
@@ -125,8 +127,10 @@ class Explainer {
     }
     d.userspace = "TUN read";
     std::string clause = dst ? route(*dst, d, false) : "the packet goes out of " + hop.iface;
+    explain_nat_out(*host_, hop, d);
+    std::string nat = d.nat.empty() ? "" : "; " + d.nat;
     if (!host_->daemon || !dst) {
-      d.sentence = sentence(clause);
+      d.sentence = sentence(clause + nat);
       return;
     }
     std::string from = host_->daemon->peers_from_store ? " (as the store holds it)" : "";
@@ -137,14 +141,14 @@ class Explainer {
                   p.subnet.str() + from + " and sends it inside UDP to " + p.public_ip.str() + ":" +
                   std::to_string(p.port);
         d.sentence = sentence(clause + ", where " + reader + " reads it (kernel -> user space) and finds the lease " +
-                              d.lease + from);
+                              d.lease + from + nat);
         return;
       }
     d.lease = "none covers " + dst->str();
     d.encap = reader + " reads it from " + hop.iface + "; no lease covers " + dst->str() + from +
               ", so it answers with ICMP net unreachable";
     d.sentence = sentence(clause + ", where " + reader + " reads it, finds no lease for it" + from +
-                          " and answers with ICMP net unreachable");
+                          " and answers with ICMP net unreachable" + nat);
   }
 
   void bridge(const Hop& hop, const LinkEntry& link, Decision& d) {
@@ -178,6 +182,8 @@ class Explainer {
     bool arp = link && link->kind != "tun";
     if (!dst) return;
     std::string clause = route(*dst, d, arp);
+    explain_nat_out(*host_, hop, d);
+    if (!d.nat.empty()) clause += "; " + d.nat;
     const Layer* udp = overlay_udp(hop, s_.overlay_port);
     if (udp && first(hop.layers, "vxlan")) {
       d.encap = "the kernel's VXLAN device wrapped the frame (VNI " +
@@ -197,6 +203,10 @@ class Explainer {
     auto dst = ip_field(outer_ipv4(hop.layers), "dst");
     if (!dst) return;
     bool mine = host_->owns(*dst);
+    if (mine && explain_nat_in(*host_, hop, d)) {
+      d.sentence = sentence(d.nat);
+      return;
+    }
     const Layer* udp = overlay_udp(hop, s_.overlay_port);
     if (mine && udp && first(hop.layers, "vxlan")) {
       d.encap = "UDP port " + std::to_string(s_.overlay_port) +

@@ -83,7 +83,7 @@ std::string packet_block(const Hop& h, uint32_t interface) {
   b.u32(interface).u32(uint32_t(t >> 32)).u32(uint32_t(t)).u32(uint32_t(h.bytes.size())).u32(h.wire_len);
   b.bytes(h.bytes.data(), h.bytes.size());
   b.option_u32(2, h.dir == Direction::in ? 1 : 2);                  // epb_flags: direction
-  b.option_u64(5, h.leg == Leg::request ? 1 : 2);                   // epb_packetid: one per leg
+  b.option_u64(5, h.packet + 1);                                    // epb_packetid: one per packet
   b.option(1, packet_comment(h));                                   // opt_comment
   return b.end_options().finish();
 }

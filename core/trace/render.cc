@@ -12,6 +12,11 @@ std::string pad(std::string s, size_t width) {
   return s;
 }
 
+// ": SYN-ACK", or "" when the trace names no packets.
+std::string packet_name(const Trace& t, const Hop& h) {
+  return h.packet < t.packets.size() ? ": " + t.packets[h.packet].name : "";
+}
+
 std::string summary_line(const Trace& t) {
   std::string out = "trace " + t.probe + ": " + t.from + " -> " + t.to + " (" + t.dst.str() + "): " + t.outcome;
   if (t.ttl) out += ", ttl=" + std::to_string(*t.ttl);
@@ -23,6 +28,7 @@ std::string summary_line(const Trace& t) {
       if (const Hop* last = t.last(leg))
         out += std::string("the ") + to_string(leg) + " was last seen at " + last->name() + " (" +
                to_string(last->dir) + ")\n";
+    if (!t.why.empty()) out += "why: " + t.why + "\n";
   }
   return out;
 }
@@ -44,10 +50,10 @@ std::string render_table(const Trace& t) {
   int64_t t0 = t.hops.front().t_ns;
   size_t width = 8;
   for (const auto& h : t.hops) width = std::max(width, h.name().size());
-  std::optional<Leg> leg;
+  std::optional<size_t> packet;
   for (const auto& h : t.hops) {
-    if (leg != h.leg) out += std::string("-- ") + to_string(h.leg) + "\n";
-    leg = h.leg;
+    if (packet != h.packet) out += std::string("-- ") + to_string(h.leg) + packet_name(t, h) + "\n";
+    packet = h.packet;
     char when[32];
     std::snprintf(when, sizeof when, "%3d %9.1f us  ", h.seq, double(h.t_ns - t0) / 1000.0);
     out += when + pad(h.name(), width) + "  " + pad(to_string(h.dir), 3) + "  " + headers_line(h) + "\n";
@@ -78,15 +84,15 @@ Json decision_json(const std::optional<Decision>& decision) {
   Json dj = Json::object();
   for (auto [k, v] : {std::pair{"userspace", &d.userspace}, {"route", &d.route}, {"matched", &d.matched},
                       {"neighbour", &d.neighbour}, {"fdb", &d.fdb}, {"bridge", &d.bridge}, {"lease", &d.lease},
-                      {"encap", &d.encap}, {"local", &d.local}, {"sentence", &d.sentence},
-                      {"process", &d.process}})
+                      {"encap", &d.encap}, {"nat", &d.nat}, {"conntrack", &d.conntrack}, {"local", &d.local},
+                      {"sentence", &d.sentence}, {"process", &d.process}})
     if (!v->empty()) dj[k] = *v;
   return dj;
 }
 
 Json hop_json(const Hop& h, const HopWalk& w) {
   Json hop{{"seq", h.seq}, {"t_ns", h.t_ns}, {"host", h.host}, {"if", h.iface}, {"dir", to_string(h.dir)},
-           {"leg", to_string(h.leg)}, {"dt_ns", w.dt_ns}, {"since_ns", w.since_ns}};
+           {"leg", to_string(h.leg)}, {"packet", h.packet}, {"dt_ns", w.dt_ns}, {"since_ns", w.since_ns}};
   hop["layers"] = Json::array();
   for (size_t i = 0; i < h.layers.size(); ++i) hop["layers"].push_back(layer_json(h.layers[i], w.added[i]));
   hop["removed"] = Json::array();
@@ -107,15 +113,24 @@ nlohmann::ordered_json to_json(const Trace& t) {
   j["probe"] = t.probe;
   j["from"] = t.from;
   j["to"] = t.to;
+  j["src"] = t.src.str();
   j["dst"] = t.dst.str();
+  j["kind"] = scenario::to_string(t.spec.kind);
+  j["port"] = t.spec.kind == scenario::ProbeKind::icmp ? Json(nullptr) : Json(t.spec.port);
+  j["size"] = t.spec.size;
+  j["df"] = t.spec.df ? Json(*t.spec.df) : Json(nullptr);
   j["reply"] = t.reply;
   j["ttl"] = t.ttl ? Json(*t.ttl) : Json(nullptr);
   j["outcome"] = t.outcome;
+  j["mtu"] = t.mtu ? Json(*t.mtu) : Json(nullptr);
+  j["why"] = t.why.empty() ? Json(nullptr) : Json(t.why);
   j["crossings"] = {{"request", t.crossings(Leg::request)}, {"reply", t.crossings(Leg::reply)}};
   j["lab"] = t.origin.lab;
   j["backend"] = t.origin.backend;
   j["etcd"] = t.origin.etcd_host.empty() ? Json(nullptr)
                                          : Json{{"host", t.origin.etcd_host}, {"prefix", t.origin.etcd_prefix}};
+  j["packets"] = Json::array();
+  for (const auto& p : t.packets) j["packets"].push_back({{"name", p.name}, {"leg", to_string(p.leg)}});
   j["hops"] = Json::array();
   auto walked = walk(t);
   for (size_t i = 0; i < t.hops.size(); ++i) j["hops"].push_back(hop_json(t.hops[i], walked[i]));
@@ -140,6 +155,8 @@ Decision decision_from(const nlohmann::ordered_json& j) {
   get("bridge", d.bridge);
   get("lease", d.lease);
   get("encap", d.encap);
+  get("nat", d.nat);
+  get("conntrack", d.conntrack);
   get("local", d.local);
   get("sentence", d.sentence);
   get("process", d.process);
@@ -154,6 +171,7 @@ Hop hop_from(const nlohmann::ordered_json& j) {
   h.iface = j.at("if");
   h.dir = dir_from(j.at("dir"));
   h.leg = leg_from(j.at("leg"));
+  h.packet = j.value("packet", size_t(h.leg == Leg::reply));
   for (const auto& l : j.at("layers")) {
     Layer layer{l.at("proto"), {}, l.value("summary", ""), l.value("offset", size_t(0)), l.value("length", size_t(0))};
     for (auto& [k, v] : l.items())
@@ -184,7 +202,19 @@ Trace from_json(const nlohmann::ordered_json& j) {
     t.origin.etcd_host = j["etcd"].value("host", "");
     t.origin.etcd_prefix = j["etcd"].value("prefix", "");
   }
+  t.src = net::Ipv4::parse(j.value("src", "0.0.0.0")).value_or(net::Ipv4());
+  if (auto kind = j.value("kind", "icmp"); kind != "icmp")
+    t.spec = scenario::default_probe_spec(kind == "tcp" ? scenario::ProbeKind::tcp : scenario::ProbeKind::udp);
+  if (j.contains("port") && j["port"].is_number()) t.spec.port = j["port"];
+  if (j.contains("size")) t.spec.size = j["size"];
+  if (j.contains("df") && j["df"].is_boolean()) t.spec.df = j["df"].get<bool>();
+  if (j.contains("mtu") && j["mtu"].is_number()) t.mtu = j["mtu"].get<int>();
+  if (j.contains("why") && j["why"].is_string()) t.why = j["why"];
   for (const auto& h : j.at("hops")) t.hops.push_back(hop_from(h));
+  if (j.contains("packets"))
+    for (const auto& p : j["packets"]) t.packets.push_back({p.at("name"), leg_from(p.at("leg"))});
+  else  // written before packets were: one request and one reply
+    t.packets = {{"request", Leg::request}, {"reply", Leg::reply}};
   return t;
 }
 

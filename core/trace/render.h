@@ -1,6 +1,7 @@
 // A trace as a terminal table, as JSON (DESIGN.md section 7) and as pcapng
 // (one interface block per capture point, named host:interface; direction
-// flags; one packet id per leg; decisions as packet comments).
+// flags; one packet id per packet of the exchange; decisions as packet
+// comments).
 #pragma once
 
 #include <nlohmann/json.hpp>

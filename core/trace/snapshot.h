@@ -1,7 +1,9 @@
 // The kernel and daemon state a trace is explained against, taken right
 // after the probe: per host, its links, addresses, routes, neighbours and
-// bridge FDB, and for nodes what their overlayd knows. Plain data (core/lab
-// fills it from netlink and the daemons' status files).
+// bridge FDB, its nat rules and conntrack entries, and for nodes what their
+// overlayd knows; and what the wire beyond each underlay interface carries.
+// Plain data (core/lab fills it from netlink, nftables, /proc and the
+// daemons' status files).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@ namespace ovl::trace {
 struct LinkEntry {
   std::string name, kind, master;  // kind: "veth", "bridge", "tun", "vxlan", ...
   std::optional<net::Mac> mac;
+  int mtu = 0;
 };
 
 struct AddrEntry {
@@ -67,20 +70,65 @@ struct DaemonState {
   bool peers_from_store = false;
 };
 
+// An address match of an nft rule: `ip saddr 100.96.0.0/16`, or with != .
+struct AddrMatch {
+  net::Cidr cidr;
+  bool negate = false;
+  bool matches(net::Ipv4 ip) const { return cidr.contains(ip) != negate; }
+};
+
+// A rule of a nat chain on the postrouting hook, as far as the explainer
+// evaluates it: address matches, a mark match, and the verdict.
+struct NatRule {
+  std::string table, chain;  // "ip flannel-ipv4", "postrtg"
+  std::string text;          // as `nft list` prints it
+  std::optional<AddrMatch> saddr, daddr;
+  std::optional<uint32_t> mark;  // meta mark == mark
+  std::string verdict;           // "return", "accept", "masquerade", "snat", "drop", ...
+  bool understood = true;        // false: it holds a match the explainer cannot evaluate
+};
+
+// One connection the kernel tracks: the tuple of the packet that opened it
+// and the tuple its answers carry (after NAT, the two differ).
+struct Tuple {
+  net::Ipv4 src, dst;
+  uint16_t sport = 0, dport = 0;  // ports, or for ICMP the id in both
+};
+struct ConntrackEntry {
+  std::string protocol;  // "icmp", "tcp", "udp"
+  Tuple original, reply;
+  std::string text;  // the entry as /proc/net/nf_conntrack shows it, without the family columns
+  bool natted() const { return original.src != reply.dst || original.sport != reply.dport; }
+};
+
+// Parses one line of /proc/net/nf_conntrack; nullopt for other families or
+// lines it cannot read.
+std::optional<ConntrackEntry> parse_conntrack(const std::string& line);
+
 struct HostState {
   std::vector<LinkEntry> links;
   std::vector<AddrEntry> addrs;
   std::vector<RouteEntry> routes;  // main table
   std::vector<NeighEntry> neighbours;
   std::vector<FdbEntry> fdb;
+  std::vector<NatRule> nat;  // postrouting nat chains' rules, chain by chain in order
+  std::vector<ConntrackEntry> conntrack;
   std::optional<DaemonState> daemon;
 
   const LinkEntry* link(const std::string& name) const;
   bool owns(net::Ipv4 ip) const;
 };
 
+// What carries frames beyond a host's underlay interface: its port on the
+// segment's bridge, whose MTU is what the wire takes.
+struct Wire {
+  std::string segment, port;
+  int mtu = 0;
+};
+
 struct Snapshot {
   std::map<std::string, HostState> hosts;
+  std::map<std::string, Wire> wires;  // by "host:iface"
   uint16_t overlay_port = 8285;
   std::string backend = "udp";
 };

@@ -1,6 +1,9 @@
-// A probe's walk: the sightings that belong to it, decoded, split into the
-// request and reply legs and ordered by kernel timestamp, each hop with the
-// decision taken there (explain.h). This is what every output renders.
+// A probe's walk: the sightings that belong to it, decoded, grouped into the
+// packets of the exchange (an echo request and its reply; a SYN, SYN-ACK and
+// ACK; each fragment of a datagram), the packets in the order they first
+// appeared and each one's hops in kernel-timestamp order, each hop with the
+// decision taken there (explain.h) and on a request or reply leg. This is
+// what every output renders.
 #pragma once
 
 #include <optional>
@@ -26,6 +29,8 @@ struct Decision {
   std::string userspace;  // "TUN read", "UDP send", "UDP receive", "TUN write"
   std::string process;    // with userspace: who crossed, as /proc showed it ("overlayd (pid 4242)")
   std::string sentence;   // all of the above as one sentence, for a student
+  std::string nat;        // what the nat rules did here: the rule that matched
+  std::string conntrack;  // the conntrack entry of the flow, as /proc/net/nf_conntrack shows it
   bool empty() const;
   std::string text() const;
 };
@@ -37,6 +42,7 @@ struct Hop {
   std::string host, iface;
   Direction dir = Direction::in;
   Leg leg = Leg::request;
+  size_t packet = 0;  // index into Trace::packets
   LinkType link = LinkType::ethernet;
   std::vector<Layer> layers;
   std::optional<Decision> decision;
@@ -54,15 +60,27 @@ struct Origin {
   std::string etcd_prefix;  // "/coreos.com/network"
 };
 
+// One packet of the exchange: "echo request", "SYN-ACK", "datagram,
+// fragment at offset 1480", "ICMP fragmentation needed (mtu 1472) from ...".
+// A retransmission is a packet of its own.
+struct Packet {
+  std::string name;
+  Leg leg = Leg::request;
+};
+
 struct Trace {
   std::string probe, from, to;
   Origin origin;
-  net::Ipv4 dst;
+  net::Ipv4 src, dst;  // as sent
+  scenario::ProbeSpec spec;  // what was sent
   std::vector<CapturePoint> points;
-  std::vector<Hop> hops;  // request leg first, each leg in time order
+  std::vector<Packet> packets;  // in the order each first appeared
+  std::vector<Hop> hops;        // packet by packet, each packet's hops in time order
   bool reply = false;
   std::optional<int> ttl;  // of the reply as received
   std::string outcome;     // "reply", "ICMP net unreachable from 100.96.1.0", "no reply"
+  std::optional<int> mtu;  // the MTU that stopped the probe, when one did
+  std::string why;         // when the probe failed: one sentence saying why (verdict.h)
 
   // User/kernel crossings the daemons made on a leg (hops with userspace set).
   int crossings(Leg leg) const;
@@ -73,6 +91,7 @@ struct Trace {
 // Keeps the sightings that carry the probe, decodes them and orders them.
 // Equal timestamps (a bridge and its port see one skb) are ordered by
 // topology: a port before its bridge on the way in, after it on the way out.
-Trace build_trace(const Capture& capture, const ProbeKey& key, const DecodeOptions& options);
+// For TCP the client's initial sequence number is read from its SYN first.
+Trace build_trace(const Capture& capture, ProbeKey key, const DecodeOptions& options);
 
 }  // namespace ovl::trace

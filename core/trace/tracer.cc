@@ -1,6 +1,7 @@
 #include "core/trace/tracer.h"
 
 #include "core/trace/explain.h"
+#include "core/trace/verdict.h"
 
 namespace ovl::trace {
 
@@ -18,10 +19,16 @@ Trace run_trace(CaptureSource& capture, SnapshotSource& snapshot, const DecodeOp
   t.probe = names.probe;
   t.from = names.from;
   t.to = names.to;
+  t.spec = names.spec;
   t.reply = sent.reply;
   t.ttl = sent.ttl;
+  if (t.reply && !t.ttl) t.ttl = captured_reply_ttl(t);
   t.outcome = sent.outcome;
-  explain(t, snapshot.take());
+  t.mtu = sent.mtu;
+  t.why = sent.why;
+  auto s = snapshot.take();
+  explain(t, s);
+  judge(t, s);
   return t;
 }
 

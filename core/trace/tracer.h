@@ -4,6 +4,7 @@
 //
 //   capture.start() -> send() -> capture.finish() -> snapshot.take()
 //     -> build_trace (match, decode, order) -> explain (decisions per hop)
+//     -> judge (why a probe went unanswered)
 #pragma once
 
 #include <functional>
@@ -37,12 +38,15 @@ class SnapshotSource {
 struct Sent {
   ProbeKey key;
   bool reply = false;
-  std::optional<int> ttl;  // of the reply as received
+  std::optional<int> ttl;  // of the reply as received; from the capture when unset
   std::string outcome;     // "reply", "no reply", "ICMP net unreachable from ..."
+  std::optional<int> mtu{};  // what the sender was told the path MTU is, when it was refused
+  std::string why{};         // when the sender itself knows why the probe failed
 };
 
 struct ProbeNames {
   std::string probe, from, to;
+  scenario::ProbeSpec spec{};
 };
 
 // Captures around send(), then builds and explains the probe's trace. When

@@ -12,6 +12,7 @@
 #include "core/lab/lab.h"
 #include "core/scenario/backend_override.h"
 #include "core/scenario/names.h"
+#include "core/scenario/parse.h"
 #include "core/util/files.h"
 #include "programs/overlaylab/shipped.h"
 
@@ -110,6 +111,51 @@ scenario::Loaded scenario_for_lab(const Args& a, const std::string& file) {
   auto changed = load_on_backend(loaded, *backend, &notes);
   for (const auto& note : notes) std::cout << file << ": " << note << "\n";
   return changed;
+}
+
+void add_probe_options(po::options_description& options) {
+  options.add_options()("kind", po::value<std::string>()->default_value("icmp"), "icmp, tcp or udp")(
+      "port", po::value<int>(), "tcp and udp: the destination port (default 80 for tcp, 7 for udp)")(
+      "size,s", po::value<int>(), "payload bytes (default 56; tcp: bytes sent after the handshake, default 0)")(
+      "df", po::value<std::string>(), "icmp and udp: true sets DF (too big: refused), false never does (fragments)")(
+      "listen", po::value<std::string>(), "tcp and udp: false opens no listener or responder in the destination");
+}
+
+namespace {
+
+bool flag_value(const Args& a, const char* name) {
+  auto value = a.vm[name].as<std::string>();
+  if (value != "true" && value != "false") throw UsageError(std::string("--") + name + " must be true or false, not '" + value + "'");
+  return value == "true";
+}
+
+}  // namespace
+
+scenario::ProbeSpec probe_spec(const Args& a) {
+  auto kind = a.vm["kind"].as<std::string>();
+  if (kind != "icmp" && kind != "tcp" && kind != "udp")
+    throw UsageError("--kind must be icmp, tcp or udp, not '" + kind + "'");
+  auto spec = scenario::default_probe_spec(kind == "tcp"   ? scenario::ProbeKind::tcp
+                                           : kind == "udp" ? scenario::ProbeKind::udp
+                                                           : scenario::ProbeKind::icmp);
+  bool icmp = spec.kind == scenario::ProbeKind::icmp;
+  if (a.vm.count("port")) {
+    int port = a.vm["port"].as<int>();
+    if (icmp) throw UsageError("--port applies to tcp and udp probes; an ICMP echo has no port");
+    if (port < 1 || port > 65535) throw UsageError("--port must be from 1 to 65535, not " + std::to_string(port));
+    spec.port = uint16_t(port);
+  }
+  if (a.vm.count("size")) spec.size = a.vm["size"].as<int>();
+  if (auto problem = scenario::probe_size_problem(spec); !problem.empty()) throw UsageError("--" + problem);
+  if (a.vm.count("df")) {
+    if (spec.kind == scenario::ProbeKind::tcp) throw UsageError("--df applies to icmp and udp probes; TCP sets DF itself");
+    spec.df = flag_value(a, "df");
+  }
+  if (a.vm.count("listen")) {
+    if (icmp) throw UsageError("--listen applies to tcp and udp probes");
+    spec.listen = flag_value(a, "listen");
+  }
+  return spec;
 }
 
 void require_host(const lab::RunningLab& lab, const std::string& host, bool address_ok) {

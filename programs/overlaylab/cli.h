@@ -66,6 +66,13 @@ std::string lab_name_option(const Args& a, const std::string& fallback);
 // anything is opened or deleted under that name.
 std::string lab_argument(const Args& a);
 
+// --kind, --port, --size, --df and --listen: a probe as the CLI describes
+// it, with the scenario's defaults and limits (<probe kind= port= ...>).
+void add_probe_options(po::options_description& options);
+// The probe those options describe; a UsageError for one the scenario's
+// rules refuse.
+scenario::ProbeSpec probe_spec(const Args& a);
+
 // A UsageError (with a suggestion) unless host is one of the lab's hosts or,
 // where an address will do, an IPv4 address.
 void require_host(const lab::RunningLab& lab, const std::string& host, bool address_ok = false);

@@ -17,10 +17,10 @@ std::filesystem::path default_out_dir(const std::string& lab) {
   return std::filesystem::current_path() / "overlaylab-out" / lab;
 }
 
-bool trace_and_check(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const std::string& probe_name,
-                     const std::string& from, const std::string& to, const lab::TraceOptions& options,
-                     const std::filesystem::path& out, bool step) {
-  auto traced = lab::trace_probe(lab, net, probe_name, from, to, options);
+bool trace_and_check(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const scenario::Probe& probe,
+                     const lab::TraceOptions& options, const std::filesystem::path& out, bool step) {
+  const auto& probe_name = probe.name;
+  auto traced = lab::trace_probe(lab, net, probe, options);
   if (!step) std::cout << trace::render_table(traced.trace);
   lab::write_trace_files(traced.trace, out);
   auto leases = lab::read_leases(lab.dir, lab.scenario);

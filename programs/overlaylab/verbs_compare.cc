@@ -65,7 +65,7 @@ int overhead(const trace::Trace& t) {
 Row measure(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const scenario::Probe& p, const std::string& backend) {
   Row row;
   row.backend = backend;
-  auto traced = lab::trace_probe(lab, net, p.name, p.from, p.to, lab::TraceOptions{});
+  auto traced = lab::trace_probe(lab, net, p, lab::TraceOptions{});
   const auto& t = traced.trace;
   row.reply = t.reply;
   if (!t.reply) {

@@ -16,8 +16,12 @@ int trace_verb(const VerbArgs& args, const std::string& verb, bool step) {
       "timeout,W", po::value<double>()->default_value(1.0, "1"), "seconds to wait for the answer")(
       "fabric", "also capture on the underlay bridges' ports");
   if (!step) opts.add_options()("step", "walk the trace hop by hop in the terminal (as overlaylab step)");
-  auto a = parse(args, "overlaylab " + verb + " LAB FROM TO [--out DIR]", opts, {"lab", "from", "to"});
+  add_probe_options(opts);
+  auto a = parse(args,
+                 "overlaylab " + verb + " LAB FROM TO [--out DIR] [--kind tcp|udp --port N] [--size N] [--df true|false]",
+                 opts, {"lab", "from", "to"});
   if (a.help) return kOk;
+  auto spec = probe_spec(a);
   require_root(verb);
   auto lab = lab::open_lab(lab_argument(a), state_root());
   auto from = a.vm["from"].as<std::string>(), to = a.vm["to"].as<std::string>();
@@ -28,8 +32,8 @@ int trace_verb(const VerbArgs& args, const std::string& verb, bool step) {
   options.timeout = std::chrono::milliseconds(int(a.vm["timeout"].as<double>() * 1000));
   options.fabric = a.vm.count("fabric");
   os::LinuxNetworkOps net;
-  bool ok = trace_and_check(lab, net, a.vm["name"].as<std::string>(), from, to, options, out,
-                            step || a.vm.count("step"));
+  scenario::Probe probe{a.vm["name"].as<std::string>(), from, to, 1, spec, {}};
+  bool ok = trace_and_check(lab, net, probe, options, out, step || a.vm.count("step"));
   return ok ? kOk : kFailed;
 }
 

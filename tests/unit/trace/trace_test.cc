@@ -32,7 +32,15 @@ Bytes eth(const Bytes& ip, net::Mac dst = kMacB) { return net::build_ethernet(ds
 
 Bytes in_udp(const Bytes& inner) { return eth(net::build_udp(kN1, 8285, kN2, 8285, net::as_bytes(inner))); }
 
-ProbeKey key() { return ProbeKey{77, 1, nonce(), kC2}; }
+ProbeKey key() {
+  ProbeKey k;
+  k.id = 77;
+  k.seq = 1;
+  k.nonce = nonce();
+  k.src = kC1;
+  k.dst = kC2;
+  return k;
+}
 
 TEST(Decode, FindsTheProbeInsideUdpEncapsulation) {
   auto d = decode(net::as_bytes(in_udp(echo(net::kIcmpEchoRequest, kC1, kC2, 62))), LinkType::ethernet, key());
@@ -70,7 +78,9 @@ TEST(Decode, MatchesAnIcmpErrorQuotingTheProbe) {
   auto error = net::build_icmp_error(net::Ipv4(100, 96, 1, 0), net::kIcmpUnreachable, 0, net::as_bytes(offending), 8);
   auto d = decode(net::as_bytes(error), LinkType::raw_ip, key());
   EXPECT_EQ(d.leg, Leg::reply);
-  EXPECT_EQ(d.layers.back().summary, "ICMP net unreachable");
+  EXPECT_EQ(d.layers.back().summary,
+            "ICMP net unreachable, quoting 100.96.1.2 > 100.96.2.3 ICMP echo request (44 bytes)");
+  EXPECT_EQ(d.label, "ICMP net unreachable from 100.96.1.0");
 }
 
 TEST(Decode, IgnoresOtherEchoes) {
