@@ -69,6 +69,36 @@ TEST(Executor, AFailedStepNamesTheCommandTheReasonAndTheScenarioLine) {
   fs::remove_all(dir);
 }
 
+// ip-masq's rules are steps like any other: journaled first, and a failure
+// names the nft command and the <overlay> line that asked for it.
+TEST(Executor, AFailedMasqueradeRuleNamesItsNftCommand) {
+  auto dir = temp_dir("nft");
+  auto loaded = scenario::load_text(test::read_file(test::source_dir() / "scenarios/egress.xml"), "egress.xml");
+  ASSERT_TRUE(loaded.ok());
+  const auto& s = loaded.scenario;
+  auto plan = scenario::plan_node(s, "t", s.nodes[0], scenario::NodeLease{*net::Cidr::parse("100.96.1.0/24"), 1472});
+  FakeNet net;
+  net.fail_at = 2;  // the third step: the nat chain postrtg
+  Journal journal(dir / "journal");
+  try {
+    Executor(net, journal, dir, "egress.xml", nullptr).apply(plan);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("node1: `ip netns exec ovl-t.node1 nft 'add chain ip flannel-ipv4 postrtg { type nat hook "
+                        "postrouting"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("(egress.xml:" + std::to_string(s.overlay.pos.line) + ":"), std::string::npos) << what;
+  }
+  auto entries = Journal::read(dir / "journal");
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries.back().rest, "ip netns exec ovl-t.node1 nft 'add chain ip flannel-ipv4 postrtg { type nat hook "
+                                 "postrouting priority srcnat ; comment \"chain to manage traffic masquerading by "
+                                 "flannel\" ; }'");
+  fs::remove_all(dir);
+}
+
 TEST(Executor, StopsBetweenStepsWhenCancelled) {
   auto dir = temp_dir("cancel");
   FakeNet net;

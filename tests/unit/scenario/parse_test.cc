@@ -33,6 +33,31 @@ TEST(Parse, ReadsTheSeedTopology) {
   EXPECT_EQ(s.expects[0].ttl, 60);
 }
 
+TEST(Parse, ReadsProbeKindsAndTheirDefaults) {
+  auto s = load_ok(R"(<scenario name="d"><underlay><segment name="s" cidr="10.0.0.0/24"/></underlay>
+    <overlay network="10.244.0.0/16"/>
+    <node name="a" segment="s" ip="10.0.0.2" mtu="9001"/><external name="x" segment="s" ip="10.0.0.9"/>
+    <probe name="p1" from="a" to="x"/>
+    <probe name="p2" from="a" to="x" kind="tcp"/>
+    <probe name="p3" from="a" to="x" kind="udp" port="53" size="1600" df="false"/>
+    <probe name="p4" from="a" to="10.0.0.9" kind="tcp" port="81" size="100000" listen="false"/></scenario>)");
+  ASSERT_EQ(s.probes.size(), 4u);
+  EXPECT_EQ(s.probes[0].spec.kind, ProbeKind::icmp);
+  EXPECT_EQ(s.probes[0].spec.size, 56);
+  EXPECT_FALSE(s.probes[0].spec.df);
+  EXPECT_EQ(s.probes[1].spec.port, 80);
+  EXPECT_EQ(s.probes[1].spec.size, 0);
+  EXPECT_EQ(s.probes[2].spec.port, 53);
+  EXPECT_EQ(s.probes[2].spec.size, 1600);
+  EXPECT_EQ(s.probes[2].spec.df, false);
+  EXPECT_EQ(s.probes[3].spec.size, 100000);
+  EXPECT_FALSE(s.probes[3].spec.listen);
+  ASSERT_EQ(s.externals.size(), 1u);
+  EXPECT_EQ(s.externals[0].ip.str(), "10.0.0.9");
+  EXPECT_TRUE(s.has_host("x"));
+  EXPECT_EQ(s.iface_mtu(s.nodes[0]), 9001);
+}
+
 TEST(Parse, FillsFlannelDefaults) {
   auto s = load_ok(R"(<scenario name="d"><underlay><segment name="s" cidr="10.0.0.0/24"/></underlay>
     <overlay network="10.244.0.0/16" backend="vxlan"/>

@@ -4,6 +4,7 @@
 
 #include "core/scenario/backend_override.h"
 #include "core/scenario/ipam.h"
+#include "core/scenario/ipmasq.h"
 #include "core/scenario/names.h"
 #include "core/scenario/validate.h"
 #include "tests/support/files.h"
@@ -28,7 +29,8 @@ TEST_P(ShippedPlan, MatchesGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedPlan,
-                         testing::Values("two-node", "three-node", "routed-underlay", "vxlan-k8s", "host-gw"),
+                         testing::Values("two-node", "three-node", "routed-underlay", "vxlan-k8s", "host-gw", "egress",
+                                         "mtu", "tcp-walk"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n)
@@ -46,6 +48,63 @@ TEST(Plan, ContainerGetsTheSeedRoutes) {
   EXPECT_NE(text.find("ip -n ovl-t.container-1 route add default via 100.96.1.1 dev eth0"),
             std::string::npos);
   EXPECT_NE(text.find("addr add 100.96.1.2/24 dev eth0"), std::string::npos);
+}
+
+// Flannel's nftables traffic manager, rule for rule (research notes, section 4).
+TEST(Plan, MasqueradeRulesAreFlannels) {
+  auto commands = masquerade_commands(*net::Cidr::parse("10.5.0.0/16"), *net::Cidr::parse("10.5.52.0/24"));
+  std::vector<std::string> rules;
+  for (const auto& c : commands)
+    if (c.rfind("add rule ip flannel-ipv4 postrtg ", 0) == 0) rules.push_back(c.substr(33));
+  EXPECT_EQ(rules, (std::vector<std::string>{
+                       "meta mark 0x4000 return",
+                       "ip saddr 10.5.52.0/24 ip daddr 10.5.0.0/16 return",
+                       "ip saddr 10.5.0.0/16 ip daddr 10.5.52.0/24 return",
+                       "ip saddr != 10.5.52.0/24 ip daddr 10.5.0.0/16 return",
+                       "ip saddr 10.5.0.0/16 ip daddr != 224.0.0.0/4 masquerade fully-random",
+                       "ip saddr != 10.5.0.0/16 ip daddr 10.5.0.0/16 masquerade fully-random",
+                   }));
+  EXPECT_EQ(commands.front(), "add table ip flannel-ipv4 { comment \"rules for flannel-ipv4\" ; }");
+  EXPECT_EQ(commands.back(), "add rule ip flannel-ipv4 forward ip daddr 10.5.0.0/16 accept");
+}
+
+// The rules are steps of the node's plan, journaled and applied like any
+// other object, and only with ip-masq.
+TEST(Plan, IpMasqAddsNftStepsToTheNodeStage) {
+  auto s = shipped("egress");
+  NodeLease lease{*net::Cidr::parse("100.96.1.0/24"), 1472};
+  auto plan = plan_node(s, "t", s.nodes[0], lease);
+  int nft = 0;
+  for (const auto& step : plan.steps)
+    if (auto* o = std::get_if<Nft>(&step.op)) {
+      ++nft;
+      EXPECT_EQ(o->ns, "ovl-t.node1");
+      EXPECT_EQ(step.pos, s.overlay.pos);
+    }
+  EXPECT_EQ(nft, 12);
+  s.overlay.ip_masq = false;
+  for (const auto& step : plan_node(s, "t", s.nodes[0], lease).steps) EXPECT_FALSE(std::holds_alternative<Nft>(step.op));
+}
+
+TEST(Plan, ExternalHostsGetALegAndNoOverlay) {
+  auto s = shipped("egress");
+  std::string text;
+  for (auto& step : plan_underlay(s, "t").steps) text += to_command(step.op) + "\n";
+  EXPECT_NE(text.find("ip -n ovl-t.internet addr add 172.20.60.10/19 dev eth0"), std::string::npos);
+  EXPECT_EQ(text.find("ip -n ovl-t.internet route"), std::string::npos);  // no gateway, no way to the overlay
+  EXPECT_EQ(text.find("ovl-t.internet sysctl"), std::string::npos);
+}
+
+// A node that believes in a bigger MTU than its segment carries: the wire
+// keeps the segment's, and super-packets are cut to frames before it.
+TEST(Plan, NodeMtuAboveTheSegmentsKeepsTheWiresMtu) {
+  auto s = shipped("mtu");
+  std::string text;
+  for (auto& step : plan_underlay(s, "t").steps) text += to_command(step.op) + "\n";
+  EXPECT_NE(text.find("ip -n ovl-t.node1 link add eth0 mtu 1500 type veth peer name node1-eth0 mtu 1450 netns ovl-t.fabric"),
+            std::string::npos);
+  EXPECT_NE(text.find("ip -n ovl-t.node1 link set eth0 gso_max_segs 1"), std::string::npos);
+  EXPECT_EQ(predict_leases(s).at("node1").mtu, 1472);  // overlayd reads eth0's 1500
 }
 
 TEST(Plan, PredictsLeasesFromSubnetMinSkippingPinned) {
