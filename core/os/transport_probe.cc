@@ -171,18 +171,22 @@ void handshake(int client, const TransportProbe& p, Clock::time_point deadline, 
   }
 }
 
+// The listener's side of the connection, once the kernel has completed it
+// (the client's last ACK may still be on its way when connect() returns).
+Fd accept_from(int listener, Clock::time_point deadline) {
+  std::vector<pollfd> fds{{listener, POLLIN, 0}};
+  if (wait(fds, deadline) <= 0) return Fd();
+  return Fd(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+}
+
 // size bytes through the connection, counted as the listener reads them.
-void transfer(int client, int listener, size_t size, Clock::time_point deadline, EchoResult& r) {
+void transfer(int client, int server, size_t size, Clock::time_point deadline, EchoResult& r) {
   std::vector<std::byte> chunk(65536, std::byte{'x'});
-  Fd server;
   size_t written = 0;
-  std::vector<pollfd> fds{{client, POLLOUT, 0}, {listener, POLLIN, 0}};
+  std::vector<pollfd> fds{{client, POLLOUT, 0}, {server, POLLIN, 0}};
   while (r.delivered < size && wait(fds, deadline) > 0) {
-    if (!server && fds[1].revents & POLLIN) {
-      server = Fd(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-      fds[1].fd = server.get();
-    } else if (server && fds[1].revents & POLLIN) {
-      ssize_t n = ::read(server.get(), chunk.data(), chunk.size());
+    if (fds[1].revents & POLLIN) {
+      ssize_t n = ::read(server, chunk.data(), chunk.size());
       r.delivered += n > 0 ? size_t(n) : 0;
     }
     if (written < size && fds[0].revents & POLLOUT) {
@@ -203,8 +207,15 @@ EchoResult tcp_probe(const TransportProbe& p, size_t size) {
   Fd client = client_socket(p, SOCK_STREAM, r);
   handshake(client.get(), p, deadline, r);
   r.rtt = Clock::now() - sent;
-  if (r.kind == EchoResult::Kind::reply && size > 0 && listener)
-    transfer(client.get(), listener.get(), size, deadline + p.timeout, r);
+  if (r.kind != EchoResult::Kind::reply || !listener) return r;
+  // Accepted, so that closing ends the connection with FINs: a listener
+  // closed on a connection it never accepted would answer it with RST.
+  Fd server = accept_from(listener.get(), deadline + p.timeout);
+  if (size > 0) {
+    if (server) transfer(client.get(), server.get(), size, deadline + p.timeout, r);
+    else r.kind = EchoResult::Kind::stalled;
+  }
+  client.reset();
   return r;
 }
 

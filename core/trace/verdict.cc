@@ -58,9 +58,10 @@ bool frag_needed(Trace& t, const Snapshot& s) {
   return false;
 }
 
+// A SYN answered by RST; an RST after a completed handshake is another story.
 bool refused(Trace& t) {
-  size_t rst = 0;
-  if (!named(t, "RST", rst)) return false;
+  size_t rst = 0, syn_ack = 0;
+  if (!named(t, "RST", rst) || named(t, "SYN-ACK", syn_ack)) return false;
   t.why = "port " + std::to_string(t.spec.port) + " on " + t.to + " is closed: " + first_of(t, rst)->host +
           "'s kernel answered the SYN with RST because no socket listens there" +
           (t.spec.listen ? "" : " (listen=\"false\": overlaylab opened none)");
