@@ -1,6 +1,7 @@
 #include "core/trace/walk.h"
 
 #include <algorithm>
+#include <map>
 
 namespace ovl::trace {
 namespace {
@@ -71,13 +72,15 @@ void overlay_commands(const Hop& hop, const Decision& d, const std::string& at, 
 
 std::vector<HopWalk> walk(const Trace& t) {
   std::vector<HopWalk> out(t.hops.size());
-  const Hop* last_of[2] = {nullptr, nullptr};  // per leg
+  // A packet's hops compare with that packet's: a TCP ACK's first hop with
+  // nothing, not with the SYN's last.
+  std::map<size_t, const Hop*> last_of;
   for (size_t i = 0; i < t.hops.size(); ++i) {
     const Hop& hop = t.hops[i];
     HopWalk& w = out[i];
     w.dt_ns = i ? hop.t_ns - t.hops[i - 1].t_ns : 0;
     w.since_ns = hop.t_ns - t.hops.front().t_ns;
-    const Hop*& previous = last_of[hop.leg == Leg::reply];
+    const Hop*& previous = last_of[hop.packet];
     mark_changes(hop, previous, w);
     previous = &hop;
     w.crossing = crossing(hop);
@@ -108,6 +111,8 @@ std::vector<std::string> commands(const Hop& hop, const Origin& o) {
     out.push_back(at + "ip neigh show " + first_word(d.neighbour) + " dev " + word_after(d.neighbour, "dev"));
   if (!d.fdb.empty()) out.push_back(at + "bridge fdb show dev " + word_after(d.fdb, "dev"));
   if (!d.lease.empty()) out.push_back(lease_command(d, o));
+  if (!d.nat.empty()) out.push_back(at + "nft list ruleset");
+  if (!d.conntrack.empty()) out.push_back(at + "cat /proc/net/nf_conntrack");
   overlay_commands(hop, d, at, out);
   local_commands(hop, d, at, out);
   return out;

@@ -1,7 +1,8 @@
 // The classroom walk of a trace: what a student is shown at each hop beyond
-// the capture itself. Which headers were added or removed since the leg's
-// previous hop, the time since the previous hop, the user/kernel crossing,
-// and the commands that show the hop's decision in the lab. All of it is
+// the capture itself. Which headers were added or removed since the
+// packet's previous hop (a TCP handshake's ACK is a packet of its own), the
+// time since the previous hop, the user/kernel crossing, and the commands
+// that show the hop's decision in the lab. All of it is
 // derived from the trace (its origin names the lab); the JSON, the HTML walk
 // and the terminal step mode read it from here.
 #pragma once
@@ -18,7 +19,7 @@ namespace ovl::trace {
 struct HopWalk {
   int64_t dt_ns = 0;     // since the previous hop; 0 for the first
   int64_t since_ns = 0;  // since the first hop
-  // Per layer of the hop: added since the previous hop of its leg (the
+  // Per layer of the hop: added since the previous hop of its packet (the
   // layers the two share are counted from the innermost one).
   std::vector<bool> added;
   // The previous hop's outer layers that are gone here.

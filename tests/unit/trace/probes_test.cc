@@ -7,6 +7,7 @@
 #include "core/net/packet.h"
 #include "core/trace/render.h"
 #include "core/trace/trace.h"
+#include "core/trace/walk.h"
 
 namespace ovl::trace {
 namespace {
@@ -156,6 +157,17 @@ TEST(BuildTraceTcp, TheHandshakeInOrderPacketByPacket) {
 
 // The masquerade rewrote the client's address and port; the server's end
 // and the sequence numbers still say it is the probe.
+// The classroom walk compares a hop with its own packet's previous hop: the
+// ACK starts afresh at container-1, it does not "remove" the SYN's last hop.
+TEST(BuildTraceTcp, TheWalkComparesHopsWithinTheirPacket) {
+  auto t = build_trace(handshake(false), tcp_key(), {});
+  auto w = walk(t);
+  ASSERT_EQ(w.size(), 9u);
+  EXPECT_TRUE(w[6].removed.empty());                                     // ACK at container-1:eth0
+  EXPECT_EQ(std::count(w[6].added.begin(), w[6].added.end(), true), 0);  // nothing to compare with
+  EXPECT_EQ(std::count(w[7].added.begin(), w[7].added.end(), true), 3);  // + Ethernet, IPv4, UDP 8285
+}
+
 TEST(BuildTraceTcp, SequenceNumbersSeeThroughMasquerade) {
   auto t = build_trace(handshake(true), tcp_key(), {});
   EXPECT_EQ(t.hops.size(), 9u);
