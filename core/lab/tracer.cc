@@ -158,6 +158,9 @@ trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net) {
     auto& h = s.hosts[node.name];
     auto ns = scenario::netns_name(lab.name, node.name);
     h.daemon = daemon_state(lab, node);
+    // Only a lab with ip-masq made nat rules; asking nf_tables elsewhere
+    // could load its module on the host for nothing.
+    if (!lab.scenario.overlay.ip_masq) continue;
     h.nat = os::postrouting_nat_rules(net.nftables(ns));
     h.conntrack = os::conntrack_entries(net.netns_fd(ns));
   }
