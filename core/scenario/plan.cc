@@ -127,7 +127,8 @@ Plan plan_node(const Scenario& s, const std::string& lab, const Node& node, cons
                              lease.subnet.str() + " holds");
   Builder b(s, lab);
   auto ns = netns_name(lab, node.name);
-  if (s.overlay.ip_masq)
+  // An external node's flanneld, told --ip-masq, installs its own.
+  if (s.overlay.ip_masq && !node.external())
     for (auto& command : masquerade_commands(s.overlay.network, lease.subnet))
       b.add(Nft{ns, std::move(command)}, node.name, s.overlay.pos);
   std::string bridge = bridge_name(node.runtime);

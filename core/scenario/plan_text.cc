@@ -116,7 +116,9 @@ std::string plan_document(const Scenario& s, const std::string& lab,
         << (node.subnet ? " (pinned)" : " (the first free one; a live lab may differ)")
         << " and writes " << node_dir(node.name) << "/run/flannel/subnet.env:\n"
         << "#   FLANNEL_SUBNET=" << lease.subnet.host(1).str() << " FLANNEL_MTU=" << lease.mtu
-        << (s.overlay.ip_masq ? "\n# With ip-masq, the masquerade rules flanneld installs come first (nftables);" : "")
+        << (!s.overlay.ip_masq ? ""
+            : node.external() ? "\n# With ip-masq, flanneld (run by you) installs its masquerade rules itself;"
+                              : "\n# With ip-masq, the masquerade rules flanneld installs come first (nftables);")
         << "\n# then the " << to_string(node.runtime) << " runtime builds "
         << bridge_name(node.runtime) << " from it and starts the containers.\n";
     append_steps(out, plan_node(s, lab, node, lease));

@@ -82,6 +82,9 @@ TEST(Plan, IpMasqAddsNftStepsToTheNodeStage) {
       EXPECT_EQ(step.pos, s.overlay.pos);
     }
   EXPECT_EQ(nft, 12);
+  s.nodes[0].daemon = Daemon::external;  // flanneld, told --ip-masq, makes its own
+  for (const auto& step : plan_node(s, "t", s.nodes[0], lease).steps) EXPECT_FALSE(std::holds_alternative<Nft>(step.op));
+  s.nodes[0].daemon = Daemon::overlayd;
   s.overlay.ip_masq = false;
   for (const auto& step : plan_node(s, "t", s.nodes[0], lease).steps) EXPECT_FALSE(std::holds_alternative<Nft>(step.op));
 }
