@@ -93,7 +93,9 @@ int verb_ping(const VerbArgs& args) {
       "timeout,W", po::value<double>()->default_value(1.0, "1"), "seconds to wait for each answer")(
       "interval,i", po::value<double>()->default_value(0.2, "0.2"), "seconds between requests");
   add_probe_options(opts);
-  auto a = parse(args, "overlaylab ping LAB FROM TO [-c COUNT] [--kind tcp|udp --port N] [-s SIZE] [--df true|false]",
+  auto a = parse(args,
+                 "overlaylab ping LAB FROM TO [-c COUNT] [--kind icmp|tcp|udp] [--port N] [-s SIZE] [--df true|false] "
+                 "[--listen true|false]",
                  opts, {"lab", "from", "to"});
   if (a.help) return kOk;
   lab::ProbeOptions probe{a.vm["count"].as<int>(),

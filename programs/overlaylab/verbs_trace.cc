@@ -18,7 +18,9 @@ int trace_verb(const VerbArgs& args, const std::string& verb, bool step) {
   if (!step) opts.add_options()("step", "walk the trace hop by hop in the terminal (as overlaylab step)");
   add_probe_options(opts);
   auto a = parse(args,
-                 "overlaylab " + verb + " LAB FROM TO [--out DIR] [--kind tcp|udp --port N] [--size N] [--df true|false]",
+                 "overlaylab " + verb +
+                     " LAB FROM TO [--out DIR] [--kind icmp|tcp|udp] [--port N] [--size N] [--df true|false]"
+                     " [--listen true|false]",
                  opts, {"lab", "from", "to"});
   if (a.help) return kOk;
   auto spec = probe_spec(a);

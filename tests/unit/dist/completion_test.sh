@@ -42,7 +42,9 @@ expect "start status step stop" st
 expect "--backend --external-timeout --help --name --quiet --timings" up two-node.xml --
 expect "host-gw udp vxlan" up two-node.xml --backend ""
 expect "fast simple" restart two-node node1 --dataplane ""
-expect "--count --help --interval --timeout" ping two-node a b --
+expect "--count --df --help --interval --kind --listen --port --size --timeout" ping two-node a b --
+expect "icmp tcp udp" trace two-node a b --kind ""
+expect "false true" ping two-node a b --df ""
 expect "two-node" exec ""
 expect "container-1 container-2 node1 node2 r1" exec two-node ""
 expect "container-1 container-2" ping two-node -c 3 cont
