@@ -50,7 +50,7 @@ expect "container-1 container-2 node1 node2 r1" exec two-node ""
 expect "container-1 container-2" ping two-node -c 3 cont
 expect "node1 node2" stop two-node ""
 expect "--" exec two-node node1 ""
-expect "host-gw labs mine.xml routed-underlay three-node two-node vxlan-k8s" validate ""
-expect "three-node two-node" up t
+expect "egress host-gw labs mine.xml mtu routed-underlay tcp-walk three-node two-node vxlan-k8s" validate ""
+expect "tcp-walk three-node two-node" up t
 expect "labs" graph mine.xml --out ""
 echo "completion_test: ok"
