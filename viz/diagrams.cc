@@ -180,9 +180,22 @@ Rendered render_topology(const scenario::Scenario& s, const Leases& leases, bool
   return r;
 }
 
+namespace {
+
+// The hosts a trace names: those a diagram of a large lab must still draw.
+std::set<std::string> hosts_of(const trace::Trace& t) {
+  std::set<std::string> out{t.from, t.to};
+  for (const auto& hop : t.hops) out.insert(hop.host);
+  return out;
+}
+
+}  // namespace
+
 Rendered render_path(const scenario::Scenario& s, const Leases& leases, const trace::Trace& t, bool render_svg) {
-  LabDiagram d(s, leases, lab_title(s) + " - probe " + t.probe + ": " + t.from + " -> " + t.to + " (" + t.outcome +
-                              (t.ttl ? ", ttl=" + std::to_string(*t.ttl) : "") + ")");
+  LabDiagram d(s, leases,
+               lab_title(s) + " - probe " + t.probe + ": " + t.from + " -> " + t.to + " (" + t.outcome +
+                   (t.ttl ? ", ttl=" + std::to_string(*t.ttl) : "") + ")",
+               {}, hosts_of(t));
   PathDrawer(d).draw(t);
   Rendered r{d.graph().dot(), ""};
   if (render_svg) r.svg = d.graph().svg();
@@ -192,7 +205,7 @@ Rendered render_path(const scenario::Scenario& s, const Leases& leases, const tr
 Rendered render_walk_diagram(const scenario::Scenario& s, const Leases& leases, const trace::Trace& t) {
   // 14 pt or more, drawn at its natural size: the page scales it no
   // smaller than a projector's audience can read.
-  LabDiagram d(s, leases, lab_title(s), {14, 14});
+  LabDiagram d(s, leases, lab_title(s), {14, 14}, hosts_of(t));
   Graph& g = d.graph();
   g.set(g.root(), "size", "");
   PathDrawer(d, true).draw(t);

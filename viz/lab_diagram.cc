@@ -26,22 +26,40 @@ std::string mtu(int m) { return "MTU " + std::to_string(m); }
 }  // namespace
 
 LabDiagram::LabDiagram(const scenario::Scenario& s, const std::map<std::string, scenario::NodeLease>& leases,
-                       const std::string& title, Fonts fonts)
+                       const std::string& title, Fonts fonts, const std::set<std::string>& hosts)
     : s_(s), g_(s.name) {
   style(title, fonts);
+  auto nodes = drawn_nodes(hosts);
   // Top to bottom as the seeds draw a host: containers, bridge, overlay
   // device, uplink; the underlay below them all.
-  for (size_t i = 0; i < s.nodes.size(); ++i) {
-    auto it = leases.find(s.nodes[i].name);
-    add_node(s.nodes[i], it == leases.end() ? nullptr : &it->second, false);
+  for (const auto* n : nodes) {
+    auto it = leases.find(n->name);
+    add_node(*n, it == leases.end() ? nullptr : &it->second, false);
   }
-  for (const auto& seg : s.segments) add_segment(seg);
+  for (const auto& seg : s.segments) {
+    size_t on_segment = 0, drawn = 0;
+    for (const auto& n : s.nodes) on_segment += n.segment == seg.name;
+    for (const auto* n : nodes) drawn += n->segment == seg.name;
+    add_segment(seg, on_segment - drawn);
+  }
   for (const auto& r : s.routers) add_router(r);
   for (const auto& x : s.externals) add_external(x);
-  for (size_t i = 0; i < s.nodes.size(); ++i) {
-    const auto& n = s.nodes[i];
-    link(iface(n.name, n.iface), g_.find("segment:" + n.segment), false, "solid");
+  for (const auto* n : nodes) link(iface(n->name, n->iface), g_.find("segment:" + n->segment), false, "solid");
+}
+
+std::vector<const scenario::Node*> LabDiagram::drawn_nodes(const std::set<std::string>& hosts) const {
+  std::vector<const scenario::Node*> out;
+  bool all = s_.nodes.size() <= kMaxDrawnNodes;
+  for (const auto& n : s_.nodes) {
+    bool named = hosts.count(n.name) > 0;
+    for (const auto& c : n.containers) named = named || hosts.count(c.name) > 0;
+    if (all || named) out.push_back(&n);
   }
+  if (out.empty()) {
+    out = {&s_.nodes[0], &s_.nodes[1]};
+    out.push_back(&s_.nodes.back());
+  }
+  return out;
 }
 
 void LabDiagram::style(const std::string& title, Fonts fonts) {
@@ -143,12 +161,18 @@ Node LabDiagram::add_overlay(const scenario::Node& node, const scenario::NodeLea
   return daemon;
 }
 
-void LabDiagram::add_segment(const scenario::Segment& seg) {
+void LabDiagram::add_segment(const scenario::Segment& seg, size_t undrawn) {
   Subgraph fabric = clusters_.count("fabric") ? clusters_["fabric"]
                                               : add_cluster(g_.root(), "fabric", "underlay", kUnderlayFill);
   Node n = g_.node(fabric, "segment:" + seg.name);
   g_.set(n, "label", "segment " + seg.name + "\\n" + seg.cidr.str() + "\\n" + mtu(seg.mtu));
   g_.set(n, "shape", "box3d");
+  if (!undrawn) return;
+  Node more = g_.node(g_.root(), "segment:" + seg.name + ":undrawn");
+  g_.set(more, "label", std::to_string(undrawn) + " more node" + (undrawn == 1 ? "" : "s") + " on " + seg.name +
+                            "\\n(not drawn)");
+  g_.set(more, "style", "rounded,dashed");
+  link(more, n, false, "dashed");
 }
 
 void LabDiagram::add_router(const scenario::Router& r) {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "core/scenario/model.h"
 #include "core/scenario/plan.h"
@@ -24,9 +26,15 @@ class LabDiagram {
   };
 
   // leases: each node's lease and MTU (from subnet.env on a live lab, or
-  // predicted for `overlaylab graph`).
+  // predicted for `overlaylab graph`). A lab of more than kMaxDrawnNodes
+  // nodes is drawn with only the nodes that are, or hold, one of `hosts`
+  // (the first two and the last when none is), and a box per segment
+  // counting the others: Graphviz spent over 15 minutes on a 1000-node
+  // lab, and nobody reads a thousand clusters.
   LabDiagram(const scenario::Scenario& s, const std::map<std::string, scenario::NodeLease>& leases,
-             const std::string& title, Fonts fonts = {12, 11});
+             const std::string& title, Fonts fonts = {12, 11}, const std::set<std::string>& hosts = {});
+
+  static constexpr size_t kMaxDrawnNodes = 12;
 
   Graph& graph() { return g_; }
   const scenario::Scenario& scenario() const { return s_; }
@@ -43,7 +51,9 @@ class LabDiagram {
 
  private:
   void style(const std::string& title, Fonts fonts);
-  void add_segment(const scenario::Segment& seg);
+  // The nodes drawn, in the scenario's order.
+  std::vector<const scenario::Node*> drawn_nodes(const std::set<std::string>& hosts) const;
+  void add_segment(const scenario::Segment& seg, size_t undrawn);
   void add_router(const scenario::Router& r);
   void add_external(const scenario::External& x);
   void add_node(const scenario::Node& node, const scenario::NodeLease* lease, bool outward);

@@ -5,10 +5,12 @@
 #include <charconv>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "core/os/dir_watch.h"
 #include "core/os/file_lock.h"
@@ -199,8 +201,13 @@ struct LocalStore::Follower {
   // Reads what was appended. False when the log shrank (it was replaced):
   // everything read before is void and was forgotten.
   bool catch_up(const fs::path& log) {
+    // A stat first: a large lab's daemons poll this many times a second,
+    // and almost every time nothing was appended.
+    struct stat st;
+    uint64_t size = ::stat(log.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+    if (size == offset) return true;
     std::ifstream in(log, std::ios::binary | std::ios::ate);
-    uint64_t size = in ? uint64_t(in.tellg()) : 0;
+    size = in ? uint64_t(in.tellg()) : 0;
     bool kept = size >= offset;
     if (!kept) *this = Follower{dir};
     if (size == offset) return kept;
@@ -217,6 +224,7 @@ struct LocalStore::Follower {
   }
 
   void apply(const LogEntry& entry) {
+    next_expiry_.reset();
     history.push_back(entry);
     const auto& subnet = entry.event.lease.subnet;
     live.erase(subnet);
@@ -226,18 +234,24 @@ struct LocalStore::Follower {
       unusable[subnet] = {(dir / "subnets" / subnet.key()).string(), entry.event.reason};
   }
 
-  std::vector<net::Cidr> expired(TimePoint now) const {
+  std::vector<net::Cidr> expired(TimePoint now) {
     std::vector<net::Cidr> out;
+    if (now < next_expiry()) return out;
     for (const auto& [subnet, lease] : live)
       if (lease.expiration <= now) out.push_back(subnet);
     return out;
   }
 
-  TimePoint next_expiry() const {
-    auto next = TimePoint::max();
-    for (const auto& [subnet, lease] : live) next = std::min(next, lease.expiration);
-    return next;
+  // Kept until the leases change: a thousand leases scanned on every poll
+  // of a thousand daemons was most of an idle large lab's CPU.
+  TimePoint next_expiry() {
+    if (!next_expiry_) {
+      next_expiry_ = TimePoint::max();
+      for (const auto& [subnet, lease] : live) next_expiry_ = std::min(*next_expiry_, lease.expiration);
+    }
+    return *next_expiry_;
   }
+  std::optional<TimePoint> next_expiry_;
 };
 
 namespace {
@@ -255,8 +269,11 @@ auto guarded(const fs::path& dir, const std::string& what, F&& body) {
 
 }  // namespace
 
-LocalStore::LocalStore(std::filesystem::path dir, Clock clock)
-    : dir_(std::move(dir)), clock_(std::move(clock)), follower_(std::make_unique<Follower>(Follower{dir_})) {
+LocalStore::LocalStore(std::filesystem::path dir, Clock clock, std::chrono::milliseconds poll)
+    : dir_(std::move(dir)),
+      clock_(std::move(clock)),
+      poll_(poll),
+      follower_(std::make_unique<Follower>(Follower{dir_})) {
   guarded(dir_, "creating the store directory", [&] { fs::create_directories(dir_ / "subnets"); });
 }
 
@@ -342,15 +359,24 @@ overlay::WatchResult LocalStore::watch(uint64_t revision, std::chrono::milliseco
     auto deadline = std::chrono::steady_clock::now() + timeout;
     // Watch before looking, so a change between the look and the wait still
     // wakes the wait.
-    os::DirWatch changes(dir_);
+    os::DirWatch changes(dir_, poll_);
+    overlay::WatchResult result{{}, revision, false};
     while (true) {
-      overlay::WatchResult result = poll_once(revision);
-      if (result.resync || !result.events.empty()) return result;
+      // Polling, the log is looked at once per interval however short the
+      // caller's waits are (a daemon's are 250 ms).
+      auto now = std::chrono::steady_clock::now();
+      if (!changes.polling() || now >= next_look_) {
+        next_look_ = now + changes.interval();
+        result = poll_once(revision);
+        if (result.resync || !result.events.empty()) return result;
+      }
       auto left = std::chrono::ceil<milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return result;
       auto next_expiry = follower_->next_expiry();
       if (next_expiry != TimePoint::max())
         left = std::min(left, std::chrono::ceil<milliseconds>(next_expiry - clock_()) + milliseconds(1));
+      if (changes.polling())
+        left = std::min(left, std::chrono::ceil<milliseconds>(next_look_ - std::chrono::steady_clock::now()));
       changes.wait(std::max(left, milliseconds(0)));
     }
   });

@@ -32,8 +32,11 @@ class LocalStore : public overlay::LeaseStore {
 
   // Creates dir and dir/subnets when missing. clock decides expiry; every
   // process sharing dir must use the same (the real one, outside tests).
+  // poll: how often watch looks at the log instead of holding an inotify
+  // instance (0: inotify; see os::DirWatch).
   explicit LocalStore(std::filesystem::path dir,
-                      Clock clock = [] { return std::chrono::system_clock::now(); });
+                      Clock clock = [] { return std::chrono::system_clock::now(); },
+                      std::chrono::milliseconds poll = {});
   ~LocalStore() override;
 
   std::optional<overlay::NetworkConfig> config() override;
@@ -43,7 +46,7 @@ class LocalStore : public overlay::LeaseStore {
   void renew_lease(const net::Cidr& subnet, const overlay::LeaseAttrs& attrs, std::chrono::seconds ttl) override;
   void delete_lease(const net::Cidr& subnet) override;
   // Returns logged events after revision at once; otherwise sleeps on inotify
-  // until the log changes, a lease is due to expire, or timeout.
+  // (or polls) until the log changes, a lease is due to expire, or timeout.
   overlay::WatchResult watch(uint64_t revision, std::chrono::milliseconds timeout) override;
   std::string key(const net::Cidr& subnet) const override;  // the lease file's path
   std::string describe() const override;  // "local <dir>"
@@ -56,6 +59,8 @@ class LocalStore : public overlay::LeaseStore {
 
   std::filesystem::path dir_;
   Clock clock_;
+  std::chrono::milliseconds poll_;
+  std::chrono::steady_clock::time_point next_look_;  // polling
   std::unique_ptr<Follower> follower_;
 };
 

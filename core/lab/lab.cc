@@ -111,9 +111,10 @@ void build(const UpRequest& r, const LabDir& dir, scenario::NetworkOps& net, Pro
 // Everything at once: a supervisor restarts nothing sooner than its first
 // back-off (1 s), it is gone well before that, and whatever it might start
 // meanwhile dies with it. A daemon has nothing to save when its lab goes.
-void stop_processes(const std::vector<JournalEntry>& entries) {
+void stop_processes(const std::vector<JournalEntry>& entries, Progress& progress) {
   std::vector<os::ProcessId> all;
   for (const auto& p : journal_processes(entries)) all.push_back(p.id);
+  Phase phase(progress, "processes", all.size());
   os::terminate_all(all, std::chrono::milliseconds(300));
 }
 
@@ -126,10 +127,7 @@ void remove_root_if_empty(const fs::path& root) {
 
 void teardown(const LabDir& dir, scenario::NetworkOps& net, Progress& progress) {
   auto entries = Journal::read(dir.journal());
-  {
-    Phase phase(progress, "processes", 0);
-    stop_processes(entries);
-  }
+  stop_processes(entries, progress);
   std::vector<std::string> failures;
   auto namespaces = journal_namespaces(entries);
   Phase phase(progress, "namespaces", namespaces.size());

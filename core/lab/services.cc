@@ -45,8 +45,13 @@ Service overlayd_service_for(const scenario::Scenario& s, const std::string& lab
   argv = {overlayd.string()};
   for (auto& flag : flanneld_flags(s, dir, node)) argv.push_back(std::move(flag));
   argv.push_back("--status-file=" + status_path(dir, node.name).string());
-  if (s.overlay.store == scenario::Store::local)
+  if (s.overlay.store == scenario::Store::local) {
     argv.insert(argv.end(), {"--store=local", "--local-store-dir=" + local_store_path(dir).string()});
+    // Root's inotify instances are few and shared with the whole host; a
+    // large lab polls rather than take them.
+    if (s.nodes.size() > kInotifyNodesMax)
+      argv.push_back("--local-store-poll-ms=" + std::to_string(kLargeLabStorePoll.count()));
+  }
   svc.spawn.netns = scenario::netns_name(lab, node.name);
   svc.spawn.log = home / "var/log/overlayd.log";
   svc.spawn.cwd = home;

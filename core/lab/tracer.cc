@@ -1,6 +1,7 @@
 #include "core/lab/tracer.h"
 
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "core/daemon/udp_backend.h"
@@ -148,13 +149,35 @@ std::map<std::string, trace::Wire> wires(const RunningLab& lab, os::LinuxNetwork
 
 }  // namespace
 
-trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net) {
+std::vector<std::string> watched_hosts(const scenario::Scenario& s, const std::string& from, const std::string& to) {
+  if (s.nodes.size() <= kWatchedNodesMax) return s.host_names();
+  std::set<std::string> ends;
+  for (const auto& end : {from, to}) {
+    ends.insert(end);
+    if (const auto* node = s.node_of(end)) ends.insert(node->name);
+  }
+  std::vector<std::string> out;
+  for (const auto& host : s.host_names())
+    if (ends.count(host) || (!s.find_node(host) && !s.node_of(host))) out.push_back(host);
+  return out;
+}
+
+std::string watch_note(const scenario::Scenario& s, const std::string& from, const std::string& to) {
+  if (s.nodes.size() <= kWatchedNodesMax) return "";
+  size_t nodes = 0;
+  for (const auto& host : watched_hosts(s, from, to)) nodes += s.find_node(host) != nullptr;
+  return "watched: " + from + ", " + to + ", their node" + (nodes == 1 ? "" : "s") +
+         ", the routers and hosts outside the cluster; not the other " + std::to_string(s.nodes.size() - nodes) +
+         " nodes (a lab of more than " + std::to_string(kWatchedNodesMax) + " nodes)";
+}
+
+trace::Snapshot take_snapshot(const RunningLab& lab, os::LinuxNetworkOps& net, const std::vector<std::string>& hosts) {
   trace::Snapshot s;
   s.overlay_port = lab.scenario.overlay.port;
   s.backend = scenario::to_string(lab.scenario.overlay.backend);
-  for (const auto& host : lab.scenario.host_names())
-    s.hosts[host] = host_state(net.rtnl(scenario::netns_name(lab.name, host)));
+  for (const auto& host : hosts) s.hosts[host] = host_state(net.rtnl(scenario::netns_name(lab.name, host)));
   for (const auto& node : lab.scenario.nodes) {
+    if (!s.hosts.count(node.name)) continue;
     auto& h = s.hosts[node.name];
     auto ns = scenario::netns_name(lab.name, node.name);
     h.daemon = daemon_state(lab, node);
@@ -200,17 +223,20 @@ class LabCapture : public trace::CaptureSource {
 
 class LabSnapshot : public trace::SnapshotSource {
  public:
-  LabSnapshot(const RunningLab& lab, os::LinuxNetworkOps& net) : lab_(lab), net_(net) {}
-  trace::Snapshot take() override { return take_snapshot(lab_, net_); }
+  LabSnapshot(const RunningLab& lab, os::LinuxNetworkOps& net, std::vector<std::string> hosts)
+      : lab_(lab), net_(net), hosts_(std::move(hosts)) {}
+  trace::Snapshot take() override { return take_snapshot(lab_, net_, hosts_); }
 
  private:
   const RunningLab& lab_;
   os::LinuxNetworkOps& net_;
+  std::vector<std::string> hosts_;
 };
 
-std::vector<os::CaptureTarget> capture_targets(const RunningLab& lab, bool fabric) {
+std::vector<os::CaptureTarget> capture_targets(const RunningLab& lab, const std::vector<std::string>& hosts,
+                                               bool fabric) {
   std::vector<os::CaptureTarget> targets;
-  for (const auto& host : lab.scenario.host_names()) targets.push_back({scenario::netns_name(lab.name, host), host});
+  for (const auto& host : hosts) targets.push_back({scenario::netns_name(lab.name, host), host});
   if (fabric) targets.push_back({scenario::fabric_netns_name(lab.name), std::string(scenario::kFabricHost)});
   return targets;
 }
@@ -254,8 +280,9 @@ std::vector<uint16_t> capture_ports(const RunningLab& lab, const scenario::Probe
 Traced trace_probe(const RunningLab& lab, os::LinuxNetworkOps& net, const scenario::Probe& p,
                    const TraceOptions& options) {
   // A transfer may take the handshake's time and as long again.
-  LabCapture capture(capture_targets(lab, options.fabric), capture_ports(lab, p.spec), 2 * options.timeout + 2s);
-  LabSnapshot snapshot(lab, net);
+  auto hosts = watched_hosts(lab.scenario, p.from, p.to);
+  LabCapture capture(capture_targets(lab, hosts, options.fabric), capture_ports(lab, p.spec), 2 * options.timeout + 2s);
+  LabSnapshot snapshot(lab, net, hosts);
   Traced out;
   out.trace = trace::run_trace(capture, snapshot, decode_options(lab.scenario.overlay), {p.name, p.from, p.to, p.spec},
                                [&] {

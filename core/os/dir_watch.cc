@@ -4,6 +4,7 @@
 #include <sys/inotify.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace ovl::os {
 namespace {
@@ -21,18 +22,35 @@ void drain(int fd, const std::filesystem::path& dir) {
   }
 }
 
+bool out_of_inotify(int err) { return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOSPC; }
+
 }  // namespace
 
-DirWatch::DirWatch(const std::filesystem::path& dir)
-    : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)), dir_(dir) {
-  if (!fd_) throw_errno("creating an inotify instance for " + dir.string());
+DirWatch::DirWatch(const std::filesystem::path& dir, std::chrono::milliseconds poll) : dir_(dir), poll_(poll) {
+  if (poll_.count() > 0) return;
+  poll_ = kFallbackPoll;
+  fd_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!fd_) {
+    if (out_of_inotify(errno)) return;
+    throw_errno("creating an inotify instance for " + dir.string());
+  }
   // Not IN_CLOSE_WRITE: closing a file merely opened read-write (a lock
   // file) would wake the watcher for nothing, over and over.
   uint32_t mask = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE;
-  if (::inotify_add_watch(fd_.get(), dir.c_str(), mask) < 0) throw_errno("watching " + dir.string());
+  if (::inotify_add_watch(fd_.get(), dir.c_str(), mask) < 0) {
+    int err = errno;
+    fd_.reset();
+    if (out_of_inotify(err)) return;
+    throw_errno("watching " + dir.string(), err);
+  }
 }
 
 bool DirWatch::wait(std::chrono::milliseconds timeout) {
+  if (polling()) {
+    auto nap = std::clamp(timeout, std::chrono::milliseconds(0), poll_);
+    std::this_thread::sleep_for(nap);
+    return nap == poll_;
+  }
   pollfd p{fd_.get(), POLLIN, 0};
   int ms = int(std::clamp<int64_t>(timeout.count(), 0, 1 << 30));
   int n = ::poll(&p, 1, ms);

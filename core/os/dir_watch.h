@@ -1,6 +1,9 @@
 // Waiting for a directory's contents to change (inotify): how a LocalStore
 // watcher learns that another process appended to the change log, without
-// polling.
+// polling; or, asked to, by polling. An inotify instance is a scarce thing
+// shared by every process of a user (fs.inotify.max_user_instances, 128 on
+// Debian): a 1000-node lab holding one per daemon took them all, and other
+// programs of root's (systemd, tail -f, the next test) failed for want of one.
 #pragma once
 
 #include <chrono>
@@ -13,17 +16,26 @@ namespace ovl::os {
 class DirWatch {
  public:
   // Watches files in dir being written, created, renamed or removed (not
-  // subdirectories' contents). Throws std::system_error.
-  explicit DirWatch(const std::filesystem::path& dir);
+  // subdirectories' contents). With a poll interval, or when the user has
+  // no inotify instance or watch left, holds none and only sleeps that long
+  // (kFallbackPoll for the latter). Throws std::system_error.
+  explicit DirWatch(const std::filesystem::path& dir, std::chrono::milliseconds poll = {});
 
   // Waits up to timeout for a change since construction or the previous
-  // wait; true if there was one. Changes that happened before the call are
-  // reported at once, so nothing falls between a check and the wait.
+  // wait; true if there was one (or, polling, may have been). Changes that
+  // happened before the call are reported at once, so nothing falls between
+  // a check and the wait.
   bool wait(std::chrono::milliseconds timeout);
+
+  bool polling() const { return !fd_; }
+  std::chrono::milliseconds interval() const { return poll_; }  // when polling
+
+  static constexpr std::chrono::milliseconds kFallbackPoll{200};
 
  private:
   Fd fd_;
   std::filesystem::path dir_;
+  std::chrono::milliseconds poll_;
 };
 
 }  // namespace ovl::os

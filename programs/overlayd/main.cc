@@ -29,6 +29,8 @@ po::options_description options() {
       "etcd-prefix", po::value<std::string>()->default_value(ovl::overlay::kDefaultPrefix), "etcd key prefix")(
       "store", po::value<std::string>()->default_value("etcd"), "lease store: etcd, or local (embedded)")(
       "local-store-dir", po::value<std::string>(), "directory of the local store (with --store=local)")(
+      "local-store-poll-ms", po::value<int>()->default_value(0),
+      "look at the local store every N ms instead of holding an inotify instance (0: inotify)")(
       "iface", po::value<std::string>()->default_value("eth0"), "interface towards the other nodes")(
       "public-ip", po::value<std::string>(), "IP other nodes send to (default: the iface's address)")(
       "subnet-file", po::value<std::string>()->default_value("/run/flannel/subnet.env"),
@@ -59,7 +61,11 @@ std::unique_ptr<ovl::overlay::LeaseStore> make_store(const po::variables_map& vm
   auto kind = vm["store"].as<std::string>();
   if (kind == "local") {
     if (!vm.count("local-store-dir")) throw std::runtime_error("--store=local needs --local-store-dir");
-    return std::make_unique<ovl::daemon::LocalStore>(vm["local-store-dir"].as<std::string>());
+    int poll = vm["local-store-poll-ms"].as<int>();
+    if (poll < 0) throw std::runtime_error("--local-store-poll-ms must be 0 or more");
+    return std::make_unique<ovl::daemon::LocalStore>(
+        vm["local-store-dir"].as<std::string>(), [] { return std::chrono::system_clock::now(); },
+        std::chrono::milliseconds(poll));
   }
   if (kind != "etcd") throw std::runtime_error("--store must be etcd or local, not '" + kind + "'");
   return std::make_unique<ovl::daemon::EtcdStore>(ovl::daemon::parse_etcd_endpoints(vm["etcd-endpoints"].as<std::string>()),

@@ -22,6 +22,7 @@ bool trace_and_check(const lab::RunningLab& lab, os::LinuxNetworkOps& net, const
   const auto& probe_name = probe.name;
   auto traced = lab::trace_probe(lab, net, probe, options);
   if (!step) std::cout << trace::render_table(traced.trace);
+  if (auto note = lab::watch_note(lab.scenario, probe.from, probe.to); !note.empty()) std::cout << note << "\n";
   lab::write_trace_files(traced.trace, out);
   auto leases = lab::read_leases(lab.dir, lab.scenario);
   viz::write_rendered(viz::render_path(lab.scenario, leases, traced.trace), out, "path-" + probe_name);

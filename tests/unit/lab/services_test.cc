@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/scenario/generate.h"
 #include "core/scenario/validate.h"
 #include "tests/support/files.h"
 
@@ -40,6 +41,23 @@ TEST(Services, TheFlanneldCommandLineUsesFlannelsFlagsAndTheLabsSubnetFile) {
   ASSERT_GT(argv.size(), flags.size());
   EXPECT_EQ(std::vector<std::string>(argv.begin() + 1, argv.begin() + 1 + flags.size()), flags);
   EXPECT_EQ(argv.back(), "--status-file=/run/overlaylab/lab1/nodes/node1/run/overlayd/status.json");
+}
+
+// Root's inotify instances are shared with the host: a large lab's
+// daemons poll the local store instead of holding one each.
+TEST(Services, ALargeLabsDaemonsPollTheLocalStore) {
+  auto polls = [](size_t nodes) {
+    auto loaded = scenario::load_text(scenario::generate_scenario({.nodes = nodes}), "gen.xml");
+    EXPECT_TRUE(loaded.ok()) << loaded.diags.format();
+    RunningLab lab{"lab1", LabDir{"/run/overlaylab/lab1"}, loaded.scenario};
+    size_t polling = 0;
+    for (const auto& svc : lab_services(lab))
+      for (const auto& arg : svc.spawn.argv)
+        polling += arg == "--local-store-poll-ms=" + std::to_string(kLargeLabStorePoll.count());
+    return polling;
+  };
+  EXPECT_EQ(polls(kInotifyNodesMax), 0u);
+  EXPECT_EQ(polls(kInotifyNodesMax + 1), kInotifyNodesMax + 1);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/scenario/generate.h"
 #include "core/scenario/validate.h"
 #include "core/trace/render.h"
 #include "tests/support/files.h"
@@ -124,6 +125,40 @@ TEST(Graph, NamesThatNeedQuotingRenderAndParse) {
   auto r = render_topology(s, scenario::predict_leases(s));
   EXPECT_EQ(dot_accepts(r.dot), 0) << r.dot;
   EXPECT_NE(r.svg.find("<svg"), std::string::npos);
+}
+
+// Drawn whole, a thousand nodes kept Graphviz busy for over 15 minutes
+// under `trace`; a large lab shows the nodes a trace crosses and counts
+// the rest.
+TEST(LargeLab, IsDrawnWithTheNodesATraceCrossesAndCountsTheRest) {
+  auto loaded = scenario::load_text(scenario::generate_scenario({.nodes = 1000}), "gen-1000.xml");
+  ASSERT_TRUE(loaded.ok()) << loaded.diags.format();
+  const auto& s = loaded.scenario;
+  auto leases = scenario::predict_leases(s);
+
+  auto topology = render_topology(s, leases, true);
+  EXPECT_NE(topology.dot.find("997 more nodes on underlay"), std::string::npos);
+  for (auto shown : {"node1:eth0", "node2:eth0", "node1000:eth0"}) EXPECT_NE(topology.dot.find(shown), std::string::npos);
+  EXPECT_EQ(topology.dot.find("node500:eth0"), std::string::npos);
+  EXPECT_NE(topology.svg.find("<svg"), std::string::npos);
+
+  trace::Trace t;
+  t.probe = "p1";
+  t.from = "c1-1";
+  t.to = "c500-1";
+  for (auto host : {"c1-1", "node1", "node500", "c500-1"}) {
+    trace::Hop hop;
+    hop.seq = int(t.hops.size()) + 1;
+    hop.host = host;
+    hop.iface = "eth0";
+    t.hops.push_back(hop);
+  }
+  auto path = render_path(s, leases, t, true);
+  EXPECT_NE(path.dot.find("998 more nodes on underlay"), std::string::npos);
+  EXPECT_NE(path.dot.find("node500:eth0"), std::string::npos);
+  EXPECT_EQ(path.dot.find("node1000:eth0"), std::string::npos);
+  EXPECT_NE(path.svg.find("<svg"), std::string::npos);
+  EXPECT_NE(render_walk_diagram(s, leases, t).svg.find("<svg"), std::string::npos);
 }
 
 }  // namespace
