@@ -73,6 +73,16 @@ GVC_t* context() {
 
 }  // namespace
 
+#ifdef __SANITIZE_ADDRESS__
+// The context above, and the fontconfig and glib state its plugins load,
+// live until the process ends: at exit LeakSanitizer would call them leaks
+// (13 reports, 532 KB, in the unit tests) and fail a process that has none
+// of its own.
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libgvc.so\nleak:libfontconfig.so\nleak:libglib-2.0.so\n";
+}
+#endif
+
 Graph::Graph(const std::string& name) : g_(agopen(c(name), Agdirected, &kDisc)) {
   if (!g_) throw std::runtime_error("graphviz: cannot create graph " + name);
 }
