@@ -10,18 +10,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Compare : public LabTest {
- protected:
-  fs::path out_ = fs::temp_directory_path() / ("ovltest-compare-" + std::to_string(::getpid()));
-  void TearDown() override {
-    fs::remove_all(out_);
-    LabTest::TearDown();
-  }
-};
+class Compare : public LabTest {};
 
 TEST_F(Compare, TwoNodeTableShowsWhatEachBackendCosts) {
   auto name = lab("lt-compare");
-  auto r = run({"compare", (source_dir() / "scenarios/two-node.xml").string(), "--name", name, "--out", out_.string()});
+  auto r = run({"compare", (source_dir() / "scenarios/two-node.xml").string(), "--name", name, "--out", out_dir().string()});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   // backend, reply, ttl, hops, crossings, overhead, MTU (rtt varies).
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\nudp +yes +60 +20 +8 +28 B +1472 +[0-9.]+ ms\n"))) << r.out;
@@ -31,7 +24,7 @@ TEST_F(Compare, TwoNodeTableShowsWhatEachBackendCosts) {
   // compare.html walks the three side by side, stepping together (in headless Chromium).
   fs::create_directories(binary_dir() / "screenshots");
   auto browser = run_program({(source_dir() / "tests/root/walk_browser.py").string(), "compare",
-                              (out_ / "compare.html").string(), "--columns", "3", "--screenshot",
+                              (out_dir() / "compare.html").string(), "--columns", "3", "--screenshot",
                               (binary_dir() / "screenshots/compare-1920x1080.png").string()});
   EXPECT_EQ(browser.status, 0) << browser.out << browser.err;
 }
@@ -40,12 +33,12 @@ TEST_F(Compare, TwoNodeTableShowsWhatEachBackendCosts) {
 TEST_F(Compare, HostGwAcrossARouterSaysWhereTheProbeStopped) {
   auto name = lab("lt-compare-routed");
   auto r = run({"compare", (source_dir() / "scenarios/routed-underlay.xml").string(), "--name", name, "--out",
-                out_.string(), "--json"});
+                out_dir().string(), "--json"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   auto j = nlohmann::json::parse(r.out);  // nothing else on stdout: progress went to stderr
   EXPECT_NE(r.err.find("measuring on host-gw..."), std::string::npos) << r.err;
   EXPECT_EQ(j["scenario"], "routed-underlay");
-  EXPECT_EQ(j["html"], (out_ / "compare.html").string());
+  EXPECT_EQ(j["html"], (out_dir() / "compare.html").string());
   ASSERT_EQ(j["probes"].size(), 1u) << r.out;
   const auto& p = j["probes"][0];
   EXPECT_EQ(p["from"], "container-1");

@@ -20,22 +20,13 @@ using namespace std::chrono_literals;
 
 class Probes : public LabTest {
  protected:
-  fs::path out_ = fs::temp_directory_path() / ("ovltest-probes-" + std::to_string(::getpid()));
-  void TearDown() override {
-    fs::remove_all(out_);
-    LabTest::TearDown();
-  }
-  Json json(const std::string& probe) {
-    std::ifstream in(out_ / ("trace-" + probe + ".json"));
-    return Json::parse(in, nullptr, false);
-  }
   // Traces from container-1 to `to` with extra options; the JSON.
   Json trace(const std::string& lab, const std::string& name, std::vector<std::string> options,
              const std::string& to = "container-2") {
-    std::vector<std::string> args{"trace", lab, "container-1", to, "--out", out_.string(), "--name", name};
+    std::vector<std::string> args{"trace", lab, "container-1", to, "--out", out_dir().string(), "--name", name};
     args.insert(args.end(), options.begin(), options.end());
     last_ = run(args);
-    return json(name);
+    return trace_json(name);
   }
   RunResult last_;
 };
@@ -168,7 +159,7 @@ TEST_F(Probes, EgressMasqueradesAsFlannelDoes) {
                            "ip saddr != 100.96.0.0/16 ip daddr 100.96.0.0/16 masquerade fully-random"})
     EXPECT_NE(rules.out.find(line), std::string::npos) << line << "\n" << rules.out;
 
-  auto out = json("to-internet");
+  auto out = trace_json("to-internet");
   EXPECT_EQ(out["reply"], true);
   const Json* wire = hop_at(out, 0, "node1:eth0");
   ASSERT_TRUE(wire);
@@ -180,7 +171,7 @@ TEST_F(Probes, EgressMasqueradesAsFlannelDoes) {
   EXPECT_NE((*wire)["decision"]["conntrack"].get<std::string>().find("src=100.96.1.2 dst=172.20.60.10"),
             std::string::npos);
 
-  auto inside = json("in-overlay");
+  auto inside = trace_json("in-overlay");
   EXPECT_EQ((*layer(*hop_at(inside, 0, "node2:eth0"), "ipv4"))["src"], "100.96.1.2");
   EXPECT_NE((*hop_at(inside, 0, "node1:flannel0"))["decision"]["nat"].get<std::string>().find("not masqueraded"),
             std::string::npos);
@@ -218,12 +209,12 @@ TEST_F(Probes, WithoutIpMasqTheOutsideHasNoRouteBack) {
 // transfer and the full-size datagram never arrive; the trace says why.
 TEST_F(Probes, MtuScenarioShowsTheBlackHole) {
   auto name = lab("lt-probes-mtu");
-  auto r = run({"run", scenario("mtu"), "--name", name, "--out", out_.string()});
+  auto r = run({"run", scenario("mtu"), "--name", name, "--out", out_dir().string()});
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("4 probes, 0 failed"), std::string::npos) << r.out;
-  auto transfer = json("transfer");
+  auto transfer = trace_json("transfer");
   EXPECT_EQ(transfer["outcome"], "stalled: the handshake completed, but 0 of 100000 bytes arrived");
-  auto big = json("big");
+  auto big = trace_json("big");
   EXPECT_EQ(big["mtu"], 1450);
   EXPECT_EQ(big["why"], "a black hole: container-1's MTU 1472 lets a 1500-byte packet leave node1:eth0, but segment "
                         "vpc carries at most 1450 bytes, so the frame was dropped on the wire, where nothing sends an "
@@ -232,10 +223,10 @@ TEST_F(Probes, MtuScenarioShowsTheBlackHole) {
 
 TEST_F(Probes, SeedThreesTcpWalkRunsAsExpected) {
   auto name = lab("lt-probes-tcpwalk");
-  auto r = run({"run", scenario("tcp-walk"), "--name", name, "--out", out_.string()});
+  auto r = run({"run", scenario("tcp-walk"), "--name", name, "--out", out_dir().string()});
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("ok   syn"), std::string::npos) << r.out;
-  expect_handshake(json("syn"), "flannel0", 60);
+  expect_handshake(trace_json("syn"), "flannel0", 60);
 }
 
 }  // namespace

@@ -14,18 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Trace : public LabTest {
- protected:
-  fs::path out_ = fs::temp_directory_path() / ("ovltest-trace-" + std::to_string(::getpid()));
-  void TearDown() override {
-    fs::remove_all(out_);
-    LabTest::TearDown();
-  }
-  nlohmann::json json(const std::string& probe) {
-    std::ifstream in(out_ / ("trace-" + probe + ".json"));
-    return nlohmann::json::parse(in, nullptr, false);
-  }
-};
+class Trace : public LabTest {};
 
 std::vector<std::string> walk(const nlohmann::json& t, const std::string& leg) {
   std::vector<std::string> out;
@@ -38,9 +27,9 @@ std::vector<std::string> walk(const nlohmann::json& t, const std::string& leg) {
 TEST_F(Trace, TwoNodeUdpWalkMatchesTheSeeds) {
   auto name = lab("lt-trace-walk");
   ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
-  auto r = run({"trace", name, "container-1", "container-2", "--out", out_.string(), "--name", "p1"});
+  auto r = run({"trace", name, "container-1", "container-2", "--out", out_dir().string(), "--name", "p1"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
-  auto t = json("p1");
+  auto t = trace_json("p1");
   ASSERT_FALSE(t.is_discarded());
   EXPECT_EQ(t["reply"], true);
   EXPECT_EQ(t["ttl"], 60);
@@ -69,8 +58,8 @@ TEST_F(Trace, TwoNodeUdpWalkMatchesTheSeeds) {
 TEST_F(Trace, RouteDecisionsAgreeWithEachNamespacesIpRouteGet) {
   auto name = lab("lt-trace-routes");
   ASSERT_EQ(run({"up", scenario("routed-underlay"), "--name", name}).status, 0);
-  ASSERT_EQ(run({"trace", name, "container-1", "container-2", "--out", out_.string(), "--name", "p1"}).status, 0);
-  auto t = json("p1");
+  ASSERT_EQ(run({"trace", name, "container-1", "container-2", "--out", out_dir().string(), "--name", "p1"}).status, 0);
+  auto t = trace_json("p1");
   int checked = 0;
   for (const auto& h : t["hops"]) {
     if (h["decision"].is_null() || !h["decision"].contains("route")) continue;
@@ -88,8 +77,8 @@ TEST_F(Trace, RouteDecisionsAgreeWithEachNamespacesIpRouteGet) {
 TEST_F(Trace, PcapngOpensInTsharkWithInterfaceNamesAndBothAddressLayers) {
   auto name = lab("lt-trace-pcap");
   ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
-  ASSERT_EQ(run({"trace", name, "container-1", "container-2", "--out", out_.string(), "--name", "p1"}).status, 0);
-  auto file = (out_ / "trace-p1.pcapng").string();
+  ASSERT_EQ(run({"trace", name, "container-1", "container-2", "--out", out_dir().string(), "--name", "p1"}).status, 0);
+  auto file = (out_dir() / "trace-p1.pcapng").string();
   EXPECT_EQ(run_program({"capinfos", file}).status, 0);
   auto fields = run_program({"tshark", "-r", file, "-d", "udp.port==8285,ip", "-T", "fields", "-e",
                              "frame.interface_name", "-e", "ip.src", "-e", "ip.dst"});
@@ -106,9 +95,9 @@ TEST_F(Trace, PcapngOpensInTsharkWithInterfaceNamesAndBothAddressLayers) {
 TEST_F(Trace, AddressNoNodeOwnsEndsInTheDaemonsNetUnreachable) {
   auto name = lab("lt-trace-unreach");
   ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
-  auto r = run({"trace", name, "container-1", "100.96.9.9", "--out", out_.string(), "--name", "p1"});
+  auto r = run({"trace", name, "container-1", "100.96.9.9", "--out", out_dir().string(), "--name", "p1"});
   EXPECT_EQ(r.status, 1);
-  auto t = json("p1");
+  auto t = trace_json("p1");
   EXPECT_EQ(t["outcome"], "ICMP net unreachable from 100.96.1.0");
   EXPECT_EQ(walk(t, "request"), (std::vector<std::string>{"container-1:eth0 out", "node1:vethcontainer-1 in",
                                                           "node1:docker0 in", "node1:flannel0 out"}));
@@ -122,15 +111,15 @@ TEST_F(Trace, WithNode2sDaemonStoppedShowsWhereTheProbeWasLastSeen) {
   auto name = lab("lt-trace-stopped");
   ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
   ASSERT_EQ(run({"stop", name, "node2"}).status, 0);
-  auto r = run({"trace", name, "container-1", "container-2", "--out", out_.string(), "--name", "p1", "-W", "0.5"});
+  auto r = run({"trace", name, "container-1", "container-2", "--out", out_dir().string(), "--name", "p1", "-W", "0.5"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("the request was last seen at node2:eth0 (in)"), std::string::npos) << r.out;
-  EXPECT_EQ(json("p1")["reply"], false);
+  EXPECT_EQ(trace_json("p1")["reply"], false);
 }
 
 TEST_F(Trace, RunChecksTheExpectedPathAndShowsTheDifference) {
   auto name = lab("lt-trace-expect");
-  auto ok = run({"run", scenario("two-node"), "--name", name, "--out", out_.string()});
+  auto ok = run({"run", scenario("two-node"), "--name", name, "--out", out_dir().string()});
   EXPECT_EQ(ok.status, 0) << ok.out;
   EXPECT_NE(ok.out.find("ok   p1"), std::string::npos);
   auto xml = read_file(scenario("two-node"));
@@ -138,7 +127,7 @@ TEST_F(Trace, RunChecksTheExpectedPathAndShowsTheDifference) {
   xml = std::regex_replace(xml, std::regex("<hop at=\"node2:flannel0\"/>"), "<hop at=\"node2:flannel.1\"/>");
   auto file = fs::temp_directory_path() / (name + ".xml");
   std::ofstream(file) << xml;
-  auto bad = run({"run", file.string(), "--name", name, "--out", out_.string()});
+  auto bad = run({"run", file.string(), "--name", name, "--out", out_dir().string()});
   fs::remove(file);
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.out.find("FAIL p1: the path differs from <expect>:"), std::string::npos) << bad.out;
@@ -149,12 +138,12 @@ TEST_F(Trace, RunChecksTheExpectedPathAndShowsTheDifference) {
 TEST_F(Trace, VxlanUnderlayHopsDecodeAsVxlanInTshark) {
   auto name = lab("lt-trace-vxlan");
   ASSERT_EQ(run({"up", scenario("vxlan-k8s"), "--name", name}).status, 0);
-  auto r = run({"trace", name, "ubuntu-1", "ubuntu-2", "--out", out_.string(), "--name", "p1"});
+  auto r = run({"trace", name, "ubuntu-1", "ubuntu-2", "--out", out_dir().string(), "--name", "p1"});
   ASSERT_EQ(r.status, 0) << r.out;
   // The neighbour and FDB lookups on flannel.1 are explained.
   EXPECT_TRUE(std::regex_search(r.out, std::regex("neigh 10.244.2.0 dev flannel.1 lladdr \\S+ PERMANENT; fdb \\S+ dev "
                                                   "flannel.1 dst 172.16.1.13 self permanent"))) << r.out;
-  auto fields = run_program({"tshark", "-r", (out_ / "trace-p1.pcapng").string(), "-d", "udp.port==8472,vxlan",
+  auto fields = run_program({"tshark", "-r", (out_dir() / "trace-p1.pcapng").string(), "-d", "udp.port==8472,vxlan",
                              "-T", "fields", "-e", "frame.interface_name", "-e", "vxlan.vni", "-e", "ip.src"});
   ASSERT_EQ(fields.status, 0) << fields.err;
   EXPECT_NE(fields.out.find("k8s-node1:ens3\t1\t172.16.1.14,10.244.1.96"), std::string::npos) << fields.out;
@@ -169,9 +158,9 @@ TEST_F(Trace, BothDataPlanesShowTheUserSpaceHop) {
     for (const char* node : {"node1", "node2"})
       ASSERT_EQ(run({"restart", name, node, "--dataplane", plane}).status, 0) << plane;
     ASSERT_TRUE(eventually([&] { return status_of(name, "node1").value("dataplane", "") == plane; })) << plane;
-    auto r = run({"trace", name, "container-1", "container-2", "--out", out_.string(), "--name", plane});
+    auto r = run({"trace", name, "container-1", "container-2", "--out", out_dir().string(), "--name", plane});
     ASSERT_EQ(r.status, 0) << plane << r.out;
-    auto t = json(plane);
+    auto t = trace_json(plane);
     EXPECT_EQ(t["crossings"]["request"], 4) << plane;
     EXPECT_EQ(t["crossings"]["reply"], 4) << plane;
     EXPECT_EQ(t["hops"][3]["decision"]["userspace"], "TUN read") << plane;

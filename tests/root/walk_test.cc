@@ -19,12 +19,6 @@ namespace fs = std::filesystem;
 
 class ClassroomWalk : public LabTest {
  protected:
-  fs::path out_ = fs::temp_directory_path() / ("ovltest-walk-" + std::to_string(::getpid()));
-  void TearDown() override {
-    fs::remove_all(out_);
-    LabTest::TearDown();
-  }
-
   // Runs the browser driver on a page; the screenshot stays in the build
   // tree for a person to look at.
   RunResult browse(const std::vector<std::string>& args) {
@@ -36,10 +30,10 @@ class ClassroomWalk : public LabTest {
 
   void walk_in_browser(const std::string& backend, const std::string& port) {
     auto name = lab("lt-walk-" + backend);
-    auto r = run({"run", scenario("two-node"), "--name", name, "--backend", backend, "--out", out_.string()});
+    auto r = run({"run", scenario("two-node"), "--name", name, "--backend", backend, "--out", out_dir().string()});
     ASSERT_EQ(r.status, 0) << r.out << r.err;
     auto shot = binary_dir() / "screenshots" / ("walk-p1-" + backend + "-1920x1080.png");
-    auto b = browse({"walk", (out_ / "walk-p1.html").string(), "--hops", "20", "--last", "container-1:eth0 in",
+    auto b = browse({"walk", (out_dir() / "walk-p1.html").string(), "--hops", "20", "--last", "container-1:eth0 in",
                      "--reply-at", "11", "--hop5", "node1:eth0 out", "--port", port, "--screenshot", shot.string()});
     EXPECT_EQ(b.status, 0) << b.out << b.err;
     EXPECT_GT(fs::file_size(shot), 50000u);
@@ -53,8 +47,8 @@ TEST_F(ClassroomWalk, TwoNodeVxlanWalksInTheBrowser) { walk_in_browser("vxlan", 
 TEST_F(ClassroomWalk, EverySuggestedCommandRunsInTheLab) {
   auto name = lab("lt-walk-cmds");
   ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
-  ASSERT_EQ(run({"trace", name, "container-1", "container-2", "--name", "p1", "--out", out_.string()}).status, 0);
-  auto t = nlohmann::json::parse(read_file(out_ / "trace-p1.json"));
+  ASSERT_EQ(run({"trace", name, "container-1", "container-2", "--name", "p1", "--out", out_dir().string()}).status, 0);
+  auto t = nlohmann::json::parse(read_file(out_dir() / "trace-p1.json"));
   int ran = 0;
   for (const auto& hop : t["hops"])
     for (const auto& command : hop["commands"]) {
@@ -74,7 +68,7 @@ TEST_F(ClassroomWalk, StepWalksTwentyHopsInTmux) {
   ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
   Tmux t("ovltest-walk-" + std::to_string(::getpid()));
   std::string command = overlaylab_binary().string() + " step " + name + " container-1 container-2 --name p1 --out " +
-                        out_.string() + "; echo step-exited-$?; sleep 60";
+                        out_dir().string() + "; echo step-exited-$?; sleep 60";
   auto started = t.tmux({"new-session", "-d", "-s", "walk", "-x", "130", "-y", "60", command});
   ASSERT_EQ(started.status, 0) << "tmux could not start (is it installed?): " << started.err;
   ASSERT_TRUE(t.shows("hop 1 of 20")) << t.screen();
@@ -101,11 +95,11 @@ TEST_F(ClassroomWalk, StepWalksTwentyHopsInTmux) {
 TEST_F(ClassroomWalk, StepPrintsEveryHopWhenNotOnATerminal) {
   auto name = lab("lt-walk-plain");
   ASSERT_EQ(run({"up", scenario("two-node"), "--name", name}).status, 0);
-  auto r = run({"step", name, "container-1", "container-2", "--name", "p1", "--out", out_.string()});
+  auto r = run({"step", name, "container-1", "container-2", "--name", "p1", "--out", out_dir().string()});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   for (int hop = 1; hop <= 20; ++hop) EXPECT_NE(r.out.find("hop " + std::to_string(hop) + " of 20"), std::string::npos);
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << "no terminal, no escapes";
-  EXPECT_TRUE(fs::exists(out_ / "walk-p1.html"));
+  EXPECT_TRUE(fs::exists(out_dir() / "walk-p1.html"));
 }
 
 }  // namespace

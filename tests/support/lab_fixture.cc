@@ -156,6 +156,18 @@ fs::path LabTest::private_state_root() {
   return private_root_;
 }
 
+fs::path LabTest::out_dir() {
+  if (out_.empty())
+    out_ = fs::temp_directory_path() / ("ovltest-out-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  return out_;
+}
+
+nlohmann::json LabTest::trace_json(const std::string& probe) {
+  std::ifstream in(out_dir() / ("trace-" + probe + ".json"));
+  return nlohmann::json::parse(in, nullptr, false);
+}
+
 void LabTest::TearDown() {
   for (const auto& name : labs_) {
     run({"down", name});
@@ -168,6 +180,7 @@ void LabTest::TearDown() {
     EXPECT_FALSE(fs::exists(root / name)) << "lab " << name << " left its state directory";
   }
   if (!private_root_.empty()) fs::remove_all(private_root_);
+  if (!out_.empty()) fs::remove_all(out_);
 }
 
 }  // namespace ovl::test

@@ -77,6 +77,10 @@ class LabTest : public ::testing::Test {
   std::string lab(const std::string& name);
   // A state root of this test's own, for tests that must not see other labs.
   std::filesystem::path private_state_root();
+  // A directory of this test's own for `--out`, removed at teardown.
+  std::filesystem::path out_dir();
+  // The trace JSON a trace or run wrote into out_dir(); null if unreadable.
+  nlohmann::json trace_json(const std::string& probe);
   std::map<std::string, std::string> env_;  // passed to every overlaylab() call via run()
 
   RunResult run(const std::vector<std::string>& args) { return overlaylab(args, env_); }
@@ -84,6 +88,7 @@ class LabTest : public ::testing::Test {
  private:
   std::vector<std::string> labs_;
   std::filesystem::path private_root_;
+  std::filesystem::path out_;
 };
 
 }  // namespace ovl::test
