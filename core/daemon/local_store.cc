@@ -360,23 +360,14 @@ overlay::WatchResult LocalStore::watch(uint64_t revision, std::chrono::milliseco
     // Watch before looking, so a change between the look and the wait still
     // wakes the wait.
     os::DirWatch changes(dir_, poll_);
-    overlay::WatchResult result{{}, revision, false};
     while (true) {
-      // Polling, the log is looked at once per interval however short the
-      // caller's waits are (a daemon's are 250 ms).
-      auto now = std::chrono::steady_clock::now();
-      if (!changes.polling() || now >= next_look_) {
-        next_look_ = now + changes.interval();
-        result = poll_once(revision);
-        if (result.resync || !result.events.empty()) return result;
-      }
+      overlay::WatchResult result = poll_once(revision);
+      if (result.resync || !result.events.empty()) return result;
       auto left = std::chrono::ceil<milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return result;
       auto next_expiry = follower_->next_expiry();
       if (next_expiry != TimePoint::max())
         left = std::min(left, std::chrono::ceil<milliseconds>(next_expiry - clock_()) + milliseconds(1));
-      if (changes.polling())
-        left = std::min(left, std::chrono::ceil<milliseconds>(next_look_ - std::chrono::steady_clock::now()));
       changes.wait(std::max(left, milliseconds(0)));
     }
   });

@@ -60,7 +60,6 @@ class LocalStore : public overlay::LeaseStore {
   std::filesystem::path dir_;
   Clock clock_;
   std::chrono::milliseconds poll_;
-  std::chrono::steady_clock::time_point next_look_;  // polling
   std::unique_ptr<Follower> follower_;
 };
 

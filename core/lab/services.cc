@@ -1,5 +1,6 @@
 #include "core/lab/services.h"
 
+#include "core/os/dir_watch.h"
 #include "core/overlay/lease.h"
 #include "core/scenario/names.h"
 #include "core/scenario/plan.h"
@@ -50,7 +51,7 @@ Service overlayd_service_for(const scenario::Scenario& s, const std::string& lab
     // Root's inotify instances are few and shared with the whole host; a
     // large lab polls rather than take them.
     if (s.nodes.size() > kInotifyNodesMax)
-      argv.push_back("--local-store-poll-ms=" + std::to_string(kLargeLabStorePoll.count()));
+      argv.push_back("--local-store-poll-ms=" + std::to_string(os::DirWatch::kPollInterval.count()));
   }
   svc.spawn.netns = scenario::netns_name(lab, node.name);
   svc.spawn.log = home / "var/log/overlayd.log";

@@ -39,11 +39,9 @@ struct Service {
 
 inline constexpr int kEtcdClientPort = 2379;
 
-// A lab of more nodes has its overlayds poll the local store, every
-// kLargeLabStorePoll, instead of each holding an inotify instance. A
-// second: an idle 1000-node lab polling every 200 ms kept both cores busy.
+// A lab of more nodes has its overlayds poll the local store (every
+// os::DirWatch::kPollInterval) instead of each holding an inotify instance.
 inline constexpr size_t kInotifyNodesMax = 16;
-inline constexpr std::chrono::milliseconds kLargeLabStorePoll{1000};
 
 std::string overlayd_service(const std::string& node);  // "overlayd@node1"
 

@@ -28,7 +28,7 @@ bool out_of_inotify(int err) { return err == EMFILE || err == ENFILE || err == E
 
 DirWatch::DirWatch(const std::filesystem::path& dir, std::chrono::milliseconds poll) : dir_(dir), poll_(poll) {
   if (poll_.count() > 0) return;
-  poll_ = kFallbackPoll;
+  poll_ = kPollInterval;
   fd_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!fd_) {
     if (out_of_inotify(errno)) return;

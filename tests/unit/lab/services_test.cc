@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/os/dir_watch.h"
 #include "core/scenario/generate.h"
 #include "core/scenario/validate.h"
 #include "tests/support/files.h"
@@ -53,7 +54,7 @@ TEST(Services, ALargeLabsDaemonsPollTheLocalStore) {
     size_t polling = 0;
     for (const auto& svc : lab_services(lab))
       for (const auto& arg : svc.spawn.argv)
-        polling += arg == "--local-store-poll-ms=" + std::to_string(kLargeLabStorePoll.count());
+        polling += arg == "--local-store-poll-ms=" + std::to_string(os::DirWatch::kPollInterval.count());
     return polling;
   };
   EXPECT_EQ(polls(kInotifyNodesMax), 0u);
